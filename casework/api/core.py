@@ -1,0 +1,158 @@
+"""The API's plumbing: token authentication, endpoint declaration, validation, errors, pages.
+
+Every endpoint is declared with `@endpoint(...)`, which registers the route, its access, and the
+metadata the OpenAPI document is generated from, so the document cannot drift from the code.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import wraps
+from typing import Any, Callable, Optional
+
+import jsonschema
+from flask import Blueprint, abort, g, request
+from flask_login import AnonymousUserMixin, current_user
+from sqlalchemy import func, select
+from werkzeug.exceptions import HTTPException
+
+from casework.extensions import db
+from casework.models import utcnow
+from casework.policy import allow
+from casework.services import accounts
+from casework.services.actor import Actor
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+MAX_PER_PAGE = 200
+
+
+class ApiError(HTTPException):
+    """An error with a JSON body: raise it anywhere under /api."""
+
+    def __init__(self, status: int, message: str, details: Any = None, code: Optional[str] = None):
+        super().__init__(description=message)
+        self.code = status
+        self.details = details
+        self.error_code = code
+
+
+@dataclass
+class EndpointDoc:
+    summary: str
+    methods: tuple[str, ...]
+    roles: tuple[str, ...]
+    public: bool
+    request_schema: Optional[dict] = None
+    response_schema: Optional[dict] = None
+    query: dict = field(default_factory=dict)
+    tags: tuple[str, ...] = ()
+    request_kind: str = "json"  # or "multipart"
+    response_kind: str = "json"  # or a media type such as "text/plain"
+    status: int = 200
+
+
+DOCS: dict[str, EndpointDoc] = {}
+
+
+@bp.before_request
+def authenticate_bearer() -> None:
+    """Under /api only a bearer token counts; the browser's session cookie is ignored."""
+    g._login_user = AnonymousUserMixin()
+    g.api_token = None
+    header = request.headers.get("Authorization", "")
+    if not header:
+        return
+    scheme, _, value = header.partition(" ")
+    if scheme.lower() != "bearer" or not value.strip():
+        raise ApiError(401, "the Authorization header must be 'Bearer <token>'")
+    token = accounts.find_token(value.strip())
+    if token is None:
+        raise ApiError(401, "the token is unknown, revoked, or its user is deactivated")
+    token.last_used_at = utcnow()
+    g._login_user = token.user
+    g.api_token = token
+
+
+def endpoint(rule: str, *, methods=("GET",), roles: tuple[str, ...] = (), public: bool = False, summary: str = "",
+             request_schema: Optional[dict] = None, response_schema: Optional[dict] = None,
+             query: Optional[dict] = None, tags: tuple[str, ...] = (), request_kind: str = "json",
+             response_kind: str = "json", status: int = 200):
+    methods = tuple(m.upper() for m in methods)
+
+    def decorate(view: Callable):
+        @wraps(view)
+        def scoped(*args, **kwargs):
+            token = g.get("api_token")
+            if token is not None:
+                needed = "read" if request.method in ("GET", "HEAD") else "write"
+                if needed not in (token.scopes or []):
+                    raise ApiError(403, f"this token lacks the '{needed}' scope")
+            return view(*args, **kwargs)
+
+        guarded = allow(*roles, public=public)(scoped)
+        endpoint_name = view.__name__
+        DOCS[f"api.{endpoint_name}"] = EndpointDoc(
+            summary=summary or (view.__doc__ or "").strip().split("\n")[0], methods=methods, roles=roles,
+            public=public, request_schema=request_schema, response_schema=response_schema, query=query or {},
+            tags=tags, request_kind=request_kind, response_kind=response_kind, status=status,
+        )
+        bp.add_url_rule(rule, endpoint_name, guarded, methods=list(methods))
+        return guarded
+
+    return decorate
+
+
+def json_body(schema: Optional[dict] = None) -> Any:
+    """The request's JSON, validated: 415 if it is not JSON, 400 if malformed, 422 if invalid."""
+    if not request.is_json:
+        raise ApiError(415, "send JSON with Content-Type: application/json")
+    data = request.get_json(silent=True)
+    if data is None:
+        raise ApiError(400, "the request body is not valid JSON")
+    if schema is not None:
+        validator = jsonschema.Draft202012Validator(schema, format_checker=jsonschema.FormatChecker())
+        errors = sorted(validator.iter_errors(data), key=lambda e: list(e.absolute_path))
+        if errors:
+            details = [{"field": "/".join(str(p) for p in e.absolute_path) or "(body)", "message": e.message}
+                       for e in errors[:50]]
+            raise ApiError(422, "the request is not valid: " + "; ".join(
+                f"{d['field']}: {d['message']}" for d in details[:3]), details)
+    return data
+
+
+def page_params() -> tuple[int, int]:
+    try:
+        page = int(request.args.get("page", 1))
+        per_page = int(request.args.get("per_page", 50))
+    except ValueError:
+        raise ApiError(400, "page and per_page must be whole numbers") from None
+    if page < 1 or per_page < 1 or per_page > MAX_PER_PAGE:
+        raise ApiError(400, f"page must be >= 1 and per_page between 1 and {MAX_PER_PAGE}")
+    return page, per_page
+
+
+def paginate(stmt, serialize: Callable[[Any], dict]) -> dict:
+    page, per_page = page_params()
+    total = db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
+    rows = db.session.scalars(stmt.offset((page - 1) * per_page).limit(per_page)).all()
+    return {"items": [serialize(r) for r in rows], "page": page, "per_page": per_page, "total": total}
+
+
+def actor() -> Actor:
+    return Actor.for_user(current_user, ip=(request.remote_addr or "")[:45],
+                          token_id=getattr(g.get("api_token"), "id", None))
+
+
+def not_found(what: str = "not found") -> None:
+    abort(404, description=what)
+
+
+PAGE_QUERY = {
+    "page": {"type": "integer", "minimum": 1, "description": "page number, from 1"},
+    "per_page": {"type": "integer", "minimum": 1, "maximum": MAX_PER_PAGE},
+}
+
+
+def page_schema(item: dict) -> dict:
+    return {"type": "object", "properties": {
+        "items": {"type": "array", "items": item}, "page": {"type": "integer"},
+        "per_page": {"type": "integer"}, "total": {"type": "integer"}}}

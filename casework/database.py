@@ -1,0 +1,69 @@
+"""Engine tuning per backend and the start-up schema check."""
+from __future__ import annotations
+
+import sys
+
+import click
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+_installed = False
+
+
+def configure_engine_events() -> None:
+    """SQLite: foreign keys on, WAL, a busy timeout, and transactions that SQLAlchemy controls.
+
+    pysqlite's own transaction handling starts transactions late and breaks SAVEPOINTs; the
+    documented remedy is to turn it off and emit BEGIN ourselves.
+    """
+    global _installed
+    if _installed:
+        return
+    _installed = True
+
+    @event.listens_for(Engine, "connect")
+    def _on_connect(dbapi_connection, connection_record):
+        if type(dbapi_connection).__module__.startswith("sqlite3"):
+            dbapi_connection.isolation_level = None
+            cur = dbapi_connection.cursor()
+            cur.execute("PRAGMA foreign_keys=ON")
+            cur.execute("PRAGMA busy_timeout=30000")
+            cur.execute("PRAGMA journal_mode=WAL")
+            cur.execute("PRAGMA synchronous=NORMAL")
+            cur.close()
+
+    @event.listens_for(Engine, "begin")
+    def _on_begin(conn):
+        if conn.dialect.name == "sqlite":
+            conn.exec_driver_sql("BEGIN")
+
+
+def running_under_cli() -> bool:
+    """True inside a `flask ...` command: `db upgrade` must run on an out-of-date schema."""
+    return click.get_current_context(silent=True) is not None or "flask" in sys.argv[0].rsplit("/", 1)[-1]
+
+
+class SchemaOutOfDate(RuntimeError):
+    pass
+
+
+def schema_status() -> tuple[str | None, set[str]]:
+    from alembic.runtime.migration import MigrationContext
+    from alembic.script import ScriptDirectory
+    from flask import current_app
+
+    from casework.extensions import db
+
+    directory = current_app.extensions["migrate"].directory
+    script = ScriptDirectory(directory)
+    current = MigrationContext.configure(db.session.connection()).get_current_revision()
+    return current, set(script.get_heads())
+
+
+def check_schema_current() -> None:
+    current, heads = schema_status()
+    if current not in heads:
+        raise SchemaOutOfDate(
+            f"the database schema is at {current or 'nothing'}, the code needs {', '.join(sorted(heads))}: "
+            "run `flask --app app db upgrade` first"
+        )

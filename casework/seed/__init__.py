@@ -1,0 +1,24 @@
+"""Demo data, loaded by `flask --app app seed-demo`, idempotently.
+
+Each domain adds a seeding step to STEPS (in order); a step looks up what it made before and only
+creates what is missing, so running the command twice changes nothing.
+"""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Callable
+
+from casework.seed import accounts as _accounts
+
+DEMO_PASSWORD = "demo-password"
+DEMO_USERS = ("admin@demo.test", "legal@demo.test", "counsel@demo.test", "creator@demo.test")
+
+# step(now) -> list of report lines
+STEPS: list[Callable[[datetime], list[str]]] = [_accounts.seed]
+
+
+def run(now: datetime) -> list[str]:
+    report: list[str] = []
+    for step in STEPS:
+        report.extend(step(now))
+    return report

@@ -1,0 +1,18 @@
+"""HTML pages: one blueprint per domain, registered here.
+
+Views stay thin: parse, check access, call a service with `actor` and `now`, commit once.
+"""
+from __future__ import annotations
+
+from flask import Flask
+
+from casework.web import errors, nav
+
+
+def register(app: Flask) -> None:
+    from casework.web import account, admin, auth, main
+
+    for module in (auth, main, account, admin):
+        app.register_blueprint(module.bp)
+    errors.register(app)
+    nav.register(app)

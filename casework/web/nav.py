@@ -1,0 +1,34 @@
+"""The navigation bar, by role. Domains add their entries here as they arrive."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import Flask, current_app
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+
+
+@dataclass(frozen=True)
+class NavItem:
+    endpoint: str
+    label: object
+    roles: tuple[str, ...]
+    order: int = 50
+
+
+NAV: list[NavItem] = [
+    NavItem("admin.users", _l("Users"), ("admin",), 90),
+    NavItem("admin.holders", _l("Rights holders"), ("admin", "legal"), 85),
+    NavItem("admin.audit_log", _l("Audit log"), ("admin",), 95),
+]
+
+
+def items_for_current_user() -> list[NavItem]:
+    if not current_user.is_authenticated:
+        return []
+    views = current_app.view_functions
+    return sorted((i for i in NAV if current_user.role in i.roles and i.endpoint in views), key=lambda i: i.order)
+
+
+def register(app: Flask) -> None:
+    app.context_processor(lambda: {"nav_items": items_for_current_user})
