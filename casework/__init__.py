@@ -19,6 +19,7 @@ def create_app(overrides: Optional[Mapping[str, Any]] = None) -> Flask:
     instance = os.environ.get("INSTANCE_PATH") or str(ROOT / "instance")
     if overrides and overrides.get("INSTANCE_PATH"):
         instance = overrides["INSTANCE_PATH"]
+    instance = os.path.abspath(instance)
     app = Flask(
         __name__,
         instance_path=str(instance),
