@@ -20,6 +20,7 @@ from casework.ledger.entries import build_entry
 from casework.ledger.memstore import MemoryNodeStore
 from casework.ledger.merkle import leaf_hash
 from casework.ledger.note import Checkpoint, SignerKey, sign_checkpoint
+from casework.ledger.receipt import make_receipt
 
 ORIGIN = "ledger.example.org/yidun"
 SCRIPT = Path(verify_bundle.__file__)
@@ -45,17 +46,10 @@ def _deposit(store: MemoryNodeStore, content: bytes, subject: str) -> tuple[int,
 
 
 def _receipt(store: MemoryNodeStore, signer: SignerKey, index: int, entry: str, size: int) -> dict:
+    """The library's receipt, so the test also proves verify.py reads what the log writes."""
     checkpoint = sign_checkpoint(Checkpoint(ORIGIN, size, store.root(size)), signer)
-    return {
-        "index": index,
-        "entry": entry,
-        "leaf_hash": hashlib.sha256(b"\x00" + entry.encode()).hexdigest(),
-        "tree_size": size,
-        "inclusion_proof": [h.hex() for h in store.inclusion_proof(index, size)],
-        "checkpoint": checkpoint,
-        "timestamp_token": None,
-        "log_key": str(signer.verifier),
-    }
+    return make_receipt(index=index, entry=entry, tree_size=size, inclusion_proof=store.inclusion_proof(index, size),
+                        checkpoint=checkpoint, log_key=signer.verifier)
 
 
 def build_bundle(folder: Path, signer: SignerKey) -> tuple[Path, MemoryNodeStore]:
