@@ -5,3 +5,7 @@ Each domain keeps its own module; add the import of a new one below.
 from casework.models.base import Base, UTCDateTime, utcnow  # noqa: F401
 from casework.models.accounts import ApiToken, LoginAttempt, RightsHolder, Role, ROLES, User  # noqa: F401
 from casework.models.audit import AuditEntry  # noqa: F401
+from casework.models.monitoring import Detection, Infringer, InfringerAlias, Platform, WatchedUrl, WorkLicence  # noqa: F401
+from casework.models.cases import Case, CaseEvent, CaseNote, CaseTag, CaseUrl, UrlCheck, case_work  # noqa: F401
+from casework.models.scheduling import (Deadline, DomainEvent, EventDispatch, JobRun, JobSchedule,  # noqa: F401
+                                        SchedulerLease, Task)
