@@ -14,7 +14,6 @@ that pitfall.
 from __future__ import annotations
 
 import argparse
-import hashlib
 import random
 import sqlite3
 import statistics
