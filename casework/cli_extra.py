@@ -3,8 +3,10 @@ from __future__ import annotations
 
 from flask import Flask
 
+from casework.jobs import cli as jobs_cli
+
 # Each entry: a function taking the app and adding its commands. Domains append theirs.
-REGISTRARS: list = []
+REGISTRARS: list = [jobs_cli.register]
 
 
 def register(app: Flask) -> None:

@@ -149,30 +149,64 @@ def _fail_attempt(task: Task, reason: str, now: datetime) -> None:
 
 # --- running ----------------------------------------------------------------------------------
 
-def _progress_writer(task_id: int) -> Callable[[float, str], None]:
-    """Commit progress in a session of its own so pollers see it; best effort, never blocks the task."""
+def write_aside(stmt) -> bool:
+    """Execute and commit `stmt` in a session of its own, so other processes see it at once.
 
+    Best effort: False (and a log line) when it could not be written. On SQLite a writer locks the
+    whole database, and a transaction that read before another connection committed can no longer
+    write (WAL snapshots), so: if the caller's transaction has only read so far, it is ended first
+    (a commit with nothing to write); if it has written, it holds the lock, and the aside write is
+    skipped rather than waited for.
+    """
+    bind = db.session.get_bind()
+    sqlite = bind.dialect.name == "sqlite"
+    if sqlite:
+        session = db.session()
+        if session.new or session.dirty or session.deleted or _sqlite_changes() != session.info.get(_CHANGES_KEY):
+            log.debug("progress not recorded: the running transaction holds the SQLite write lock")
+            return False
+    try:
+        if sqlite:
+            db.session.commit()  # ends the read snapshot; nothing is written
+        with Session(bind=bind) as s:
+            if sqlite:
+                s.connection().exec_driver_sql("PRAGMA busy_timeout=250")
+            else:
+                s.execute(text("SET LOCAL lock_timeout = '2s'"))
+            try:
+                s.execute(stmt)
+                s.commit()
+            finally:
+                if sqlite:
+                    s.connection().exec_driver_sql("PRAGMA busy_timeout=30000")
+        if sqlite:
+            mark_clean()
+        return True
+    except Exception as exc:  # progress is a courtesy: it must never break the work itself
+        log.warning("could not record progress: %s", exc)
+        return False
+
+
+_CHANGES_KEY = "casework_sqlite_changes"
+
+
+def _sqlite_changes() -> int:
+    return db.session.connection().connection.dbapi_connection.total_changes
+
+
+def mark_clean() -> None:
+    """Remember how many rows this connection changed so far (SQLite): later writes show up as a difference."""
+    if db.session.get_bind().dialect.name == "sqlite":
+        db.session.info[_CHANGES_KEY] = _sqlite_changes()
+
+
+def _progress_writer(task_id: int) -> Callable[[float, str], None]:
     def progress(fraction: float, message: str = "") -> None:
-        fraction = min(1.0, max(0.0, float(fraction)))
         from casework.models import utcnow
 
-        bind = db.session.get_bind()
-        try:
-            with Session(bind=bind) as s:
-                sqlite = bind.dialect.name == "sqlite"
-                if sqlite:  # the task's own transaction may hold the write lock: do not wait 30 s for it
-                    s.connection().exec_driver_sql("PRAGMA busy_timeout=250")
-                else:
-                    s.execute(text("SET LOCAL lock_timeout = '2s'"))
-                try:
-                    s.execute(update(Task).where(Task.id == task_id, Task.status == "running")
-                              .values(progress=fraction, message=str(message)[:500], heartbeat_at=utcnow()))
-                    s.commit()
-                finally:
-                    if sqlite:
-                        s.connection().exec_driver_sql("PRAGMA busy_timeout=30000")
-        except Exception as exc:  # a locked database must not break the work itself
-            log.warning("could not record progress of task %s: %s", task_id, exc)
+        fraction = min(1.0, max(0.0, float(fraction)))
+        write_aside(update(Task).where(Task.id == task_id, Task.status == "running")
+                    .values(progress=fraction, message=str(message)[:500], heartbeat_at=utcnow()))
 
     return progress
 
@@ -186,6 +220,7 @@ def run_task(task_id: int, *, now: datetime) -> Task:
         _fail_attempt(task, f"no handler is registered for task kind {task.kind!r} in this process", now)
         db.session.commit()
         return task
+    mark_clean()
     try:
         result = handler(task, now=now, progress=_progress_writer(task.id))
         if result is not None and not isinstance(result, dict):

@@ -1,0 +1,408 @@
+"""Detections: intake from every source (all or nothing, duplicates reported) and review.
+
+Intake validates the whole batch first and names every bad item; only a clean batch is written,
+with Core bulk inserts and one duplicate lookup per batch. Review confirms a detection into a case
+(joining the infringer's open case) or dismisses it with a reason.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from typing import Any, Optional
+
+from dateutil import parser as dateparser
+from sqlalchemy import insert, select, tuple_
+
+from casework.extensions import db
+from casework.models.cases import Case
+from casework.models.monitoring import DETECTION_SOURCES, DISMISS_REASONS, Detection, Infringer
+from casework.services import audit, cases, events, monitoring
+from casework.services.actor import Actor
+from casework.urls import UrlError, host_of, normalize_url, url_hash
+
+MAX_BATCH = 1000
+FUTURE_SLACK = timedelta(minutes=10)
+
+
+class IntakeError(ValueError):
+    """The batch has bad items; `errors` names each: {"index", "field", "message"}."""
+
+    def __init__(self, errors: list[dict]):
+        self.errors = errors
+        first = "; ".join(f"item {e['index']}: {e['field']}: {e['message']}" for e in errors[:3])
+        more = f" (and {len(errors) - 3} more)" if len(errors) > 3 else ""
+        super().__init__(f"{len(errors)} problem(s) in the batch, nothing was stored: {first}{more}")
+
+
+class ReviewError(ValueError):
+    pass
+
+
+@dataclass
+class IntakeResult:
+    created: list[int] = field(default_factory=list)
+    duplicates: list[int] = field(default_factory=list)
+    licensed: list[int] = field(default_factory=list)
+
+
+def parse_time(value: Any) -> datetime:
+    """RFC 3339 / ISO 8601 with a zone (naive means UTC only when it is a plain date)."""
+    if isinstance(value, datetime):
+        parsed = value
+    else:
+        text = str(value or "").strip()
+        if not text:
+            raise ValueError("a time is required")
+        try:
+            parsed = dateparser.isoparse(text)
+        except (ValueError, OverflowError):
+            raise ValueError(f"{text!r} is not an RFC 3339 time (e.g. 2026-03-01T08:30:00Z)") from None
+        if parsed.tzinfo is None:
+            if len(text) <= 10:  # a bare date
+                parsed = parsed.replace(tzinfo=timezone.utc)
+            else:
+                raise ValueError(f"{text!r} has no time zone (add Z or +08:00)")
+    if parsed.tzinfo is None:
+        raise ValueError("the time has no time zone")
+    return parsed.astimezone(timezone.utc)
+
+
+def _similarity(value: Any) -> Optional[float]:
+    if value is None or value == "":
+        return None
+    if isinstance(value, bool):
+        raise ValueError("similarity is a number between 0 and 1")
+    if isinstance(value, str):
+        text = value.strip()
+        percent = text.endswith("%")
+        try:
+            number = float(text.rstrip("%").strip())
+        except ValueError:
+            raise ValueError(f"{value!r} is not a number between 0 and 1") from None
+        if percent:
+            number /= 100
+    elif isinstance(value, (int, float)):
+        number = float(value)
+    else:
+        raise ValueError("similarity is a number between 0 and 1")
+    if math.isnan(number) or not 0 <= number <= 1:
+        raise ValueError(f"similarity must be between 0 and 1, not {value}")
+    return number
+
+
+def _existing_work_ids(ids: set[int]) -> set[int]:
+    from casework.models.works import Work
+
+    if not ids:
+        return set()
+    return set(db.session.scalars(select(Work.id).where(Work.id.in_(sorted(ids)))))
+
+
+def intake(items: list[dict], *, source: str, actor: Actor, now: datetime) -> IntakeResult:
+    """Validate and store a batch of detections, all or nothing.
+
+    Each item: work_id, url, and optionally detected_at (default now), similarity (0..1 or "87%"),
+    platform (id or name), infringer (id or name: an unknown name becomes a new infringer).
+    Raises IntakeError naming every bad item. Duplicates (same work and normalized URL, already
+    stored or earlier in the batch) are reported, not stored twice.
+    """
+    if source not in DETECTION_SOURCES:
+        raise IntakeError([{"index": None, "field": "source", "message": f"unknown source {source!r}"}])
+    if not isinstance(items, list) or not items:
+        raise IntakeError([{"index": None, "field": "detections", "message": "no detections given"}])
+    if len(items) > MAX_BATCH:
+        raise IntakeError([{"index": None, "field": "detections",
+                            "message": f"at most {MAX_BATCH} detections per batch, got {len(items)}"}])
+    errors: list[dict] = []
+    rows: list[dict] = []
+
+    def bad(i: int, fieldname: str, message: str) -> None:
+        errors.append({"index": i, "field": fieldname, "message": message})
+
+    # Pass 1: shape and values, no database.
+    parsed: list[Optional[dict]] = []
+    wanted_works: set[int] = set()
+    platform_refs: set = set()
+    infringer_refs_id: set[int] = set()
+    for i, item in enumerate(items):
+        if not isinstance(item, dict):
+            bad(i, "(item)", "each detection is an object")
+            parsed.append(None)
+            continue
+        row: dict = {}
+        ok = True
+        work = item.get("work_id")
+        if isinstance(work, str) and work.strip().isdigit():
+            work = int(work.strip())
+        if not isinstance(work, int) or isinstance(work, bool) or work < 1:
+            bad(i, "work_id", "a work id (a positive whole number) is required")
+            ok = False
+        else:
+            row["work_id"] = work
+            wanted_works.add(work)
+        try:
+            row["url_normalized"] = normalize_url(item.get("url") if isinstance(item.get("url"), str) else "")
+            row["url"] = item["url"].strip()[:4096]
+        except UrlError as exc:
+            bad(i, "url", str(exc))
+            ok = False
+        try:
+            when = item.get("detected_at")
+            row["detected_at"] = now if when in (None, "") else parse_time(when)
+            if row["detected_at"] > now + FUTURE_SLACK:
+                bad(i, "detected_at", "the detection time is in the future")
+                ok = False
+        except ValueError as exc:
+            bad(i, "detected_at", str(exc))
+            ok = False
+        try:
+            row["similarity"] = _similarity(item.get("similarity"))
+        except ValueError as exc:
+            bad(i, "similarity", str(exc))
+            ok = False
+        plat = item.get("platform")
+        if plat not in (None, ""):
+            if isinstance(plat, bool) or not isinstance(plat, (int, str)):
+                bad(i, "platform", "a platform id or name")
+                ok = False
+            else:
+                row["platform_ref"] = plat
+                platform_refs.add(plat)
+        inf = item.get("infringer")
+        if inf not in (None, ""):
+            if isinstance(inf, bool) or not isinstance(inf, (int, str)):
+                bad(i, "infringer", "an infringer id or name")
+                ok = False
+            elif isinstance(inf, int):
+                row["infringer_id"] = inf
+                infringer_refs_id.add(inf)
+            else:
+                row["infringer_name"] = inf.strip()[:200]
+        parsed.append(row if ok else None)
+
+    # Pass 2: references, one query per kind.
+    known_works = _existing_work_ids(wanted_works)
+    platforms = _resolve_platforms(platform_refs)
+    known_infringers = set(db.session.scalars(select(Infringer.id).where(Infringer.id.in_(sorted(infringer_refs_id))))) \
+        if infringer_refs_id else set()
+    for i, row in enumerate(parsed):
+        if row is None:
+            continue
+        if row["work_id"] not in known_works:
+            bad(i, "work_id", f"there is no work {row['work_id']}")
+            parsed[i] = None
+            continue
+        if "platform_ref" in row:
+            pid = platforms.get(row["platform_ref"])
+            if pid is None:
+                bad(i, "platform", f"unknown platform {row['platform_ref']!r} (legal adds platforms first)")
+                parsed[i] = None
+                continue
+            row["platform_id"] = pid
+        if "infringer_id" in row and row["infringer_id"] not in known_infringers:
+            bad(i, "infringer", f"there is no infringer {row['infringer_id']}")
+            parsed[i] = None
+    if errors:
+        errors.sort(key=lambda e: (e["index"] is not None, e["index"] or 0))
+        raise IntakeError(errors)
+
+    # Pass 3: duplicates, platforms and infringers by URL, licences; then one bulk insert.
+    for row in parsed:
+        row["url_hash"] = url_hash(row["url_normalized"])
+        row["host"] = host_of(row["url_normalized"])
+    hashes = sorted({r["url_hash"] for r in parsed})
+    existing: dict[tuple[int, str], int] = {}
+    for did, wid, h in db.session.execute(select(Detection.id, Detection.work_id, Detection.url_hash)
+                                          .where(Detection.url_hash.in_(hashes))):
+        existing[(wid, h)] = did
+    match_platform = monitoring.platform_matcher()
+    match_infringer = monitoring.infringer_matcher((r["host"], r["url_normalized"]) for r in parsed)
+    match_licence = monitoring.licence_matcher((r["work_id"] for r in parsed), now)
+    names = _infringers_by_name({r["infringer_name"] for r in parsed if "infringer_name" in r}, parsed,
+                                match_platform, actor=actor, now=now)
+
+    result = IntakeResult()
+    to_insert: list[dict] = []
+    batch_dupes: list[tuple[int, int]] = []  # (result position, index into to_insert)
+    seen: dict[tuple[int, str], int] = {}
+    for row in parsed:
+        key = (row["work_id"], row["url_hash"])
+        if key in existing:
+            result.duplicates.append(existing[key])
+            continue
+        if key in seen:
+            batch_dupes.append((len(result.duplicates), seen[key]))
+            result.duplicates.append(-1)
+            continue
+        seen[key] = len(to_insert)
+        platform_id = row.get("platform_id") or match_platform(row["host"])
+        infringer_id = row.get("infringer_id") or names.get(row.get("infringer_name", "").lower()) \
+            or match_infringer(row["host"], row["url_normalized"])
+        licence = match_licence(row["work_id"], row["host"], row["url_normalized"])
+        to_insert.append({
+            "work_id": row["work_id"], "url": row["url"], "url_normalized": row["url_normalized"],
+            "url_hash": row["url_hash"], "host": row["host"][:253], "platform_id": platform_id,
+            "infringer_id": infringer_id, "source": source, "similarity": row["similarity"],
+            "detected_at": row["detected_at"], "created_at": now, "created_by_id": actor.user_id,
+            "status": "pending", "licensed": licence is not None, "licence_note": (licence or "")[:300],
+            "review_note": "",
+        })
+    if to_insert:
+        ids = list(db.session.scalars(insert(Detection).returning(Detection.id, sort_by_parameter_order=True),
+                                      to_insert))
+        result.created = ids
+        result.licensed = [ids[i] for i, r in enumerate(to_insert) if r["licensed"]]
+        for pos, insert_index in batch_dupes:
+            result.duplicates[pos] = ids[insert_index]
+        events.emit("detection.created", {"count": len(ids), "ids": ids, "source": source,
+                                          "licensed": len(result.licensed)}, now=now)
+    audit.record(actor, "detection.intake", None,
+                 f"{source}: {len(result.created)} created, {len(result.duplicates)} duplicate(s), "
+                 f"{len(result.licensed)} flagged licensed", now=now, object_type="detection")
+    return result
+
+
+def _resolve_platforms(refs: set) -> dict:
+    out: dict = {}
+    for ref in refs:
+        platform = monitoring.find_platform(ref)
+        if platform is not None:
+            out[ref] = platform.id
+    return out
+
+
+def _infringers_by_name(names: set[str], rows, match_platform, *, actor: Actor, now: datetime) -> dict[str, int]:
+    """Infringer ids by lower-cased name; names not known yet become new infringers."""
+    from sqlalchemy import func
+
+    out: dict[str, int] = {}
+    if not names:
+        return out
+    lowered = {n.lower(): n for n in names if n}
+    for iid, name in db.session.execute(select(Infringer.id, Infringer.name)
+                                        .where(func.lower(Infringer.name).in_(sorted(lowered)))
+                                        .order_by(Infringer.id)):
+        out.setdefault(name.lower(), iid)
+    for low, name in lowered.items():
+        if low in out:
+            continue
+        sample = next(r for r in rows if r.get("infringer_name", "").lower() == low)
+        kind = "platform_account" if (sample.get("platform_id") or match_platform(sample["host"])) else "site"
+        out[low] = monitoring.create_infringer(name=name, kind=kind, actor=actor, now=now).id
+    return out
+
+
+# --- review -----------------------------------------------------------------------------------
+
+def _infer_infringer(detection: Detection, *, actor: Actor, now: datetime) -> Optional[Infringer]:
+    """The detection's infringer, else one known by the URL, else a new site infringer for a non-platform host.
+
+    On a platform the uploader, not the platform, infringes, and the URL alone does not say who:
+    such a case opens without an infringer for legal to fill in.
+    """
+    if detection.infringer is not None:
+        return detection.infringer
+    found = monitoring.infringer_for_url(detection.url_normalized)
+    if found is not None:
+        return found
+    if detection.platform_id is not None:
+        return None
+    host = detection.host[4:] if detection.host.startswith("www.") else detection.host
+    return monitoring.create_infringer(name=host, kind="site", domains=[host], actor=actor, now=now)
+
+
+def confirm(detection: Detection, *, actor: Actor, now: datetime, case: Optional[Case] = None,
+            note: str = "") -> Case:
+    """Confirm an infringement: into `case`, else the infringer's open case, else a new case."""
+    if detection.status != "pending":
+        where = f" into case #{detection.case_id}" if detection.case_id else ""
+        raise ReviewError(f"detection #{detection.id} was already {detection.status}{where}")
+    if case is not None and not case.is_open:
+        raise ReviewError(f"case #{case.id} is closed; confirm into an open case or a new one")
+    infringer = case.infringer if case is not None and case.infringer is not None else \
+        _infer_infringer(detection, actor=actor, now=now)
+    if detection.infringer_id is None and infringer is not None:
+        detection.infringer_id = infringer.id
+    opened = False
+    if case is None and infringer is not None:
+        case = cases.open_case_of_infringer(infringer.id)
+    if case is None:
+        from casework.models.works import Work
+
+        work = db.session.get(Work, detection.work_id)
+        who = infringer.name if infringer is not None else detection.host
+        case = cases.open_case(title=f"{who} — {work.title}", works=[work], infringer=infringer, actor=actor,
+                               now=now, note=note)
+        opened = True
+    elif detection.work_id not in cases.work_ids(case):
+        db.session.execute(insert(cases.case_work), [{"case_id": case.id, "work_id": detection.work_id}])
+    cases.add_url(case, detection.url_normalized, actor=actor, now=now,
+                  platform=detection.platform, first_detected_at=detection.detected_at, record=False)
+    detection.status, detection.case_id = "confirmed", case.id
+    detection.reviewed_at, detection.reviewed_by_id = now, actor.user_id
+    detection.review_note = note or ""
+    case.updated_at = now
+    db.session.flush()
+    cases.record_event(case, "detection_confirmed", note or detection.url_normalized, actor=actor, now=now,
+                       data={"detection": detection.id, "work": detection.work_id, "url": detection.url_normalized,
+                             "opened_case": opened})
+    audit.record(actor, "detection.confirm", detection, f"into case #{case.id}", now=now)
+    return case
+
+
+def dismiss(detection: Detection, reason: str, *, actor: Actor, now: datetime, note: str = "") -> Detection:
+    if reason not in DISMISS_REASONS:
+        raise ReviewError(f"the reason must be one of {', '.join(DISMISS_REASONS)}")
+    if detection.status != "pending":
+        raise ReviewError(f"detection #{detection.id} was already {detection.status}")
+    detection.status, detection.dismiss_reason = "dismissed", reason
+    detection.review_note = (note or "").strip()[:5000]
+    detection.reviewed_at, detection.reviewed_by_id = now, actor.user_id
+    db.session.flush()
+    audit.record(actor, "detection.dismiss", detection, reason + (f": {note}" if note else ""), now=now)
+    return detection
+
+
+def _load_pending(ids: list[int]) -> list[Detection]:
+    ids = list(dict.fromkeys(int(i) for i in ids))
+    if not ids:
+        raise ReviewError("select at least one detection")
+    if len(ids) > MAX_BATCH:
+        raise ReviewError(f"at most {MAX_BATCH} detections at once")
+    found = {d.id: d for d in db.session.scalars(select(Detection).where(Detection.id.in_(ids)))}
+    missing = [i for i in ids if i not in found]
+    if missing:
+        raise ReviewError("unknown detection(s): " + ", ".join(f"#{i}" for i in missing[:10]))
+    done = [d for d in found.values() if d.status != "pending"]
+    if done:
+        raise ReviewError("already reviewed: " + ", ".join(f"#{d.id} ({d.status})" for d in done[:10]))
+    return [found[i] for i in ids]
+
+
+def bulk_confirm(ids: list[int], *, actor: Actor, now: datetime, case: Optional[Case] = None,
+                 note: str = "") -> list[Case]:
+    """Confirm several detections, all or nothing; returns the distinct cases they went into."""
+    out: list[Case] = []
+    for detection in _load_pending(ids):
+        target = confirm(detection, actor=actor, now=now, case=case, note=note)
+        if target not in out:
+            out.append(target)
+    return out
+
+
+def bulk_dismiss(ids: list[int], reason: str, *, actor: Actor, now: datetime, note: str = "") -> int:
+    detections = _load_pending(ids)
+    for detection in detections:
+        dismiss(detection, reason, actor=actor, now=now, note=note)
+    return len(detections)
+
+
+def as_json(d: Detection) -> dict:
+    from casework.services.events import rfc3339
+
+    return {"id": d.id, "work_id": d.work_id, "url": d.url, "url_normalized": d.url_normalized, "host": d.host,
+            "platform_id": d.platform_id, "infringer_id": d.infringer_id, "source": d.source,
+            "similarity": d.similarity, "detected_at": rfc3339(d.detected_at), "status": d.status,
+            "licensed": d.licensed, "licence_note": d.licence_note or None, "dismiss_reason": d.dismiss_reason,
+            "case_id": d.case_id, "reviewed_at": rfc3339(d.reviewed_at)}
