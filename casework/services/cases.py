@@ -279,3 +279,16 @@ def open_case_of_infringer(infringer_id: int) -> Optional[Case]:
     """The most recently opened case of this infringer that is not closed: confirmations join it."""
     return db.session.scalar(select(Case).where(Case.infringer_id == infringer_id, Case.stage != "closed")
                              .order_by(Case.opened_at.desc(), Case.id.desc()).limit(1))
+
+
+def set_infringer(case: Case, infringer, *, actor: Actor, now: datetime) -> None:
+    """Name (or change) who infringes: a timeline row, since it decides whom letters go to."""
+    if infringer is None or infringer.id == case.infringer_id:
+        return
+    old = case.infringer_id
+    case.infringer = infringer
+    case.updated_at = now
+    db.session.flush()
+    record_event(case, "infringer_set", infringer.name, actor=actor, now=now,
+                 data={"infringer": infringer.id, "previous": old})
+    audit.record(actor, "case.infringer", case, f"infringer #{infringer.id} {infringer.name}", now=now)

@@ -12,7 +12,7 @@ from datetime import datetime, timedelta, timezone
 from typing import Any, Optional
 
 from dateutil import parser as dateparser
-from sqlalchemy import insert, select, tuple_
+from sqlalchemy import insert, select
 
 from casework.extensions import db
 from casework.models.cases import Case
@@ -44,6 +44,7 @@ class IntakeResult:
     created: list[int] = field(default_factory=list)
     duplicates: list[int] = field(default_factory=list)
     licensed: list[int] = field(default_factory=list)
+    outcomes: list[tuple[str, int]] = field(default_factory=list)  # per item: ("created" | "duplicate", id)
 
 
 def parse_time(value: Any) -> datetime:
@@ -226,16 +227,20 @@ def intake(items: list[dict], *, source: str, actor: Actor, now: datetime) -> In
     to_insert: list[dict] = []
     batch_dupes: list[tuple[int, int]] = []  # (result position, index into to_insert)
     seen: dict[tuple[int, str], int] = {}
+    plan: list[tuple[str, int]] = []  # per item: ("existing", id) | ("new", insert index) | ("again", insert index)
     for row in parsed:
         key = (row["work_id"], row["url_hash"])
         if key in existing:
             result.duplicates.append(existing[key])
+            plan.append(("existing", existing[key]))
             continue
         if key in seen:
             batch_dupes.append((len(result.duplicates), seen[key]))
             result.duplicates.append(-1)
+            plan.append(("again", seen[key]))
             continue
         seen[key] = len(to_insert)
+        plan.append(("new", len(to_insert)))
         platform_id = row.get("platform_id") or match_platform(row["host"])
         infringer_id = row.get("infringer_id") or names.get(row.get("infringer_name", "").lower()) \
             or match_infringer(row["host"], row["url_normalized"])
@@ -255,6 +260,11 @@ def intake(items: list[dict], *, source: str, actor: Actor, now: datetime) -> In
         result.licensed = [ids[i] for i, r in enumerate(to_insert) if r["licensed"]]
         for pos, insert_index in batch_dupes:
             result.duplicates[pos] = ids[insert_index]
+    else:
+        ids = []
+    result.outcomes = [("duplicate", ref) if what == "existing" else
+                       ("created", ids[ref]) if what == "new" else ("duplicate", ids[ref]) for what, ref in plan]
+    if to_insert:
         events.emit("detection.created", {"count": len(ids), "ids": ids, "source": source,
                                           "licensed": len(result.licensed)}, now=now)
     audit.record(actor, "detection.intake", None,
@@ -406,3 +416,107 @@ def as_json(d: Detection) -> dict:
             "similarity": d.similarity, "detected_at": rfc3339(d.detected_at), "status": d.status,
             "licensed": d.licensed, "licence_note": d.licence_note or None, "dismiss_reason": d.dismiss_reason,
             "case_id": d.case_id, "reviewed_at": rfc3339(d.reviewed_at)}
+
+
+# --- CSV --------------------------------------------------------------------------------------
+
+CSV_COLUMNS = ("work_id", "url", "platform", "detected_at", "similarity", "infringer")
+CSV_ALIASES = {"work": "work_id", "work id": "work_id", "作品": "work_id", "作品id": "work_id", "link": "url",
+               "网址": "url", "链接": "url", "平台": "platform", "time": "detected_at", "detected": "detected_at",
+               "发现时间": "detected_at", "score": "similarity", "相似度": "similarity", "侵权方": "infringer"}
+MAX_CSV_ROWS = 5000
+MAX_CSV_BYTES = 5 * 1024 * 1024
+
+
+def parse_csv(data: bytes) -> tuple[list[dict], list[dict]]:
+    """Rows of a detections CSV as intake items, and the problems with the file itself.
+
+    UTF-8 (with or without the BOM Excel writes) or GB 18030 (Chinese Excel's default). The first
+    line names the columns: work_id and url are required; platform, detected_at, similarity and
+    infringer are optional. Problems name the line (1 is the header).
+    """
+    import csv
+    import io
+
+    if len(data) > MAX_CSV_BYTES:
+        return [], [{"line": None, "field": "(file)", "message": f"the file is larger than {MAX_CSV_BYTES // 1024 // 1024} MB"}]
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            text = data.decode(encoding)
+            break
+        except UnicodeDecodeError:
+            continue
+    else:
+        return [], [{"line": None, "field": "(file)", "message": "the file is neither UTF-8 nor GB 18030 text"}]
+    try:
+        dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
+    except csv.Error:
+        dialect = csv.excel
+    reader = csv.reader(io.StringIO(text), dialect)
+    try:
+        header = next(reader)
+    except StopIteration:
+        return [], [{"line": None, "field": "(file)", "message": "the file is empty"}]
+    except csv.Error as exc:
+        return [], [{"line": 1, "field": "(file)", "message": f"not a CSV file: {exc}"}]
+    names = []
+    for raw in header:
+        key = raw.strip().lower()
+        names.append(CSV_ALIASES.get(key, key))
+    missing = [c for c in ("work_id", "url") if c not in names]
+    if missing:
+        return [], [{"line": 1, "field": "(header)", "message": "missing column(s): " + ", ".join(missing) +
+                     "; the columns are " + ", ".join(CSV_COLUMNS)}]
+    unknown = [n for n in names if n and n not in CSV_COLUMNS]
+    if unknown:
+        return [], [{"line": 1, "field": "(header)", "message": "unknown column(s): " + ", ".join(unknown) +
+                     "; the columns are " + ", ".join(CSV_COLUMNS)}]
+    items: list[dict] = []
+    problems: list[dict] = []
+    try:
+        for line_no, row in enumerate(reader, start=2):
+            if not any(cell.strip() for cell in row):
+                continue
+            if len(row) > len(names):
+                problems.append({"line": line_no, "field": "(row)",
+                                 "message": f"{len(row)} cells, but the header names {len(names)} columns"})
+                continue
+            item = {name: cell.strip() for name, cell in zip(names, row) if name}
+            work = item.get("work_id", "")
+            item["work_id"] = int(work) if work.isdigit() else work
+            if isinstance(item.get("platform"), str) and item["platform"].isdigit():
+                item["platform"] = int(item["platform"])
+            if isinstance(item.get("infringer"), str) and item["infringer"].isdigit():
+                item["infringer"] = int(item["infringer"])
+            item["_line"] = line_no
+            items.append(item)
+            if len(items) > MAX_CSV_ROWS:
+                return [], [{"line": None, "field": "(file)", "message": f"more than {MAX_CSV_ROWS} rows; split the file"}]
+    except csv.Error as exc:
+        problems.append({"line": reader.line_num, "field": "(file)", "message": f"unreadable CSV: {exc}"})
+    if not items and not problems:
+        problems.append({"line": None, "field": "(file)", "message": "the file has a header but no rows"})
+    return items, problems
+
+
+def intake_many(items: list[dict], *, source: str, actor: Actor, now: datetime) -> IntakeResult:
+    """Intake more than one batch in the caller's transaction: all batches or (on IntakeError) none.
+
+    Item indexes in errors are positions in `items`. The caller rolls back on IntakeError.
+    """
+    total = IntakeResult()
+    all_errors: list[dict] = []
+    for start in range(0, len(items), MAX_BATCH):
+        chunk = [{k: v for k, v in item.items() if not k.startswith("_")} for item in items[start:start + MAX_BATCH]]
+        try:
+            part = intake(chunk, source=source, actor=actor, now=now)
+        except IntakeError as exc:
+            all_errors.extend({**e, "index": None if e["index"] is None else e["index"] + start} for e in exc.errors)
+            continue
+        total.created += part.created
+        total.duplicates += part.duplicates
+        total.licensed += part.licensed
+        total.outcomes += part.outcomes
+    if all_errors:
+        raise IntakeError(all_errors)
+    return total
