@@ -322,6 +322,14 @@ def _infer_infringer(detection: Detection, *, actor: Actor, now: datetime) -> Op
     return monitoring.create_infringer(name=host, kind="site", domains=[host], actor=actor, now=now)
 
 
+def _reviewer(actor: Actor):
+    """The legal user who confirms a detection owns the case it opens (until someone reassigns it)."""
+    from casework.models import User
+
+    user = db.session.get(User, actor.user_id) if actor.user_id else None
+    return user if user is not None and user.role in ("legal", "admin") and user.active else None
+
+
 def confirm(detection: Detection, *, actor: Actor, now: datetime, case: Optional[Case] = None,
             note: str = "") -> Case:
     """Confirm an infringement: into `case`, else the infringer's open case, else a new case."""
@@ -342,8 +350,9 @@ def confirm(detection: Detection, *, actor: Actor, now: datetime, case: Optional
 
         work = db.session.get(Work, detection.work_id)
         who = infringer.name if infringer is not None else detection.host
+        reviewer = _reviewer(actor)
         case = cases.open_case(title=f"{who} — {work.title}", works=[work], infringer=infringer, actor=actor,
-                               now=now, note=note)
+                               now=now, note=note, owner=reviewer)
         opened = True
     elif detection.work_id not in cases.work_ids(case):
         db.session.execute(insert(cases.case_work), [{"case_id": case.id, "work_id": detection.work_id}])
