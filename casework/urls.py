@@ -30,6 +30,7 @@ TRACKING_PREFIXES = ("utm_", "pk_", "hmsr", "hmpl", "hmcu", "hmkw", "hmci")
 MAX_URL_LENGTH = 4096
 _UNRESERVED = re.compile(r"%([0-9A-Fa-f]{2})")
 _SAFE_PATH = "/:@!$&'()*+,;=-._~"
+_CONTROL = re.compile(r"[\x00-\x20\x7f]")
 _HOST_OK = re.compile(r"^[a-z0-9.-]+$|^\[[0-9a-f:.]+\]$")
 
 
@@ -90,7 +91,7 @@ def normalize_url(raw: str) -> str:
         raise UrlError("the URL is empty")
     if len(text) > MAX_URL_LENGTH:
         raise UrlError(f"the URL is longer than {MAX_URL_LENGTH} characters")
-    if any(ord(c) < 32 or c == " " for c in text):
+    if _CONTROL.search(text):
         raise UrlError("the URL contains spaces or control characters")
     if "://" not in text:
         raise UrlError("the URL needs a scheme (http:// or https://)")

@@ -254,8 +254,13 @@ def intake(items: list[dict], *, source: str, actor: Actor, now: datetime) -> In
             "review_note": "",
         })
     if to_insert:
-        ids = list(db.session.scalars(insert(Detection).returning(Detection.id, sort_by_parameter_order=True),
-                                      to_insert))
+        # A plain executemany, then one SELECT for the new ids by their unique key: RETURNING with
+        # parameter order costs time quadratic in the batch on SQLite (SQLAlchemy splices sub-batches).
+        db.session.execute(insert(Detection.__table__), to_insert)
+        new_ids = {(w, h): i for i, w, h in db.session.execute(
+            select(Detection.id, Detection.work_id, Detection.url_hash)
+            .where(Detection.url_hash.in_(sorted({r["url_hash"] for r in to_insert}))))}
+        ids = [new_ids[(r["work_id"], r["url_hash"])] for r in to_insert]
         result.created = ids
         result.licensed = [ids[i] for i, r in enumerate(to_insert) if r["licensed"]]
         for pos, insert_index in batch_dupes:

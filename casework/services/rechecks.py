@@ -8,7 +8,6 @@ event in the outbox (the takedown domain listens for verified removals).
 """
 from __future__ import annotations
 
-import hashlib
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -42,36 +41,21 @@ Fetcher = Callable[[str], Fetched]
 
 
 def default_fetcher() -> Fetcher:
-    """Fetch through netguard's safe_fetch with the app's private-address setting."""
+    """Fetch through netguard's safe_fetch with the app's private-address setting (the body is hashed
+    while streamed, never kept)."""
     from casework.capture.netguard import safe_fetch
 
     allow_private = bool(current_app.config.get("ALLOW_PRIVATE_URLS"))
 
     def fetch(url: str) -> Fetched:
         try:
-            response = safe_fetch(url, allow_private=allow_private, timeout=TIMEOUT, max_bytes=MAX_BYTES)
+            result = safe_fetch(url, allow_private=allow_private, timeout=TIMEOUT, max_bytes=MAX_BYTES,
+                                keep_body=False)
         except Exception as exc:  # refused address, DNS failure, timeout, too large: all recorded
-            return Fetched(None, None, None, str(exc) or type(exc).__name__)
-        body = _body_of(response)
-        return Fetched(_status_of(response), hashlib.sha256(body).hexdigest(), len(body))
+            return Fetched(None, None, None, f"{type(exc).__name__}: {exc}"[:2000])
+        return Fetched(result.status, result.sha256, result.size)
 
     return fetch
-
-
-def _status_of(response) -> int:
-    for name in ("status_code", "status"):
-        value = getattr(response, name, None)
-        if isinstance(value, int):
-            return value
-    raise TypeError("safe_fetch returned a response without a status code")
-
-
-def _body_of(response) -> bytes:
-    for name in ("body", "content", "data"):
-        value = getattr(response, name, None)
-        if isinstance(value, (bytes, bytearray)):
-            return bytes(value)
-    raise TypeError("safe_fetch returned a response without a body")
 
 
 def _fetch_all(urls: list[str], fetcher: Fetcher) -> list[Fetched]:
