@@ -9,3 +9,5 @@ from casework.models.monitoring import Detection, Infringer, InfringerAlias, Pla
 from casework.models.cases import Case, CaseEvent, CaseNote, CaseTag, CaseUrl, UrlCheck, case_work  # noqa: F401
 from casework.models.scheduling import (Deadline, DomainEvent, EventDispatch, JobRun, JobSchedule,  # noqa: F401
                                         SchedulerLease, Task)
+from casework.models.works import WORK_KINDS, Work, WorkFile  # noqa: F401
+from casework.models.ledger import Checkpoint, Deposit, LedgerNode, LedgerState  # noqa: F401
