@@ -30,12 +30,19 @@ def make_work(holder_id: int, title: str | None = None, *, deposited: bool = Tru
     """A registered work with one file; deposited (rights confirmed) unless told otherwise."""
     from casework.models.works import Work, WorkFile
 
+    from casework.services import ledger
+
     n = next(_seq)
     work = Work(title=title or f"Work {n}", kind="image", rights_holder_id=holder_id, created_at=NOW)
     db.session.add(work)
     db.session.flush()
-    db.session.add(WorkFile(work_id=work.id, name=f"file{n}.png", sha256=hashlib.sha256(str(n).encode()).hexdigest(),
-                            deposit_index=n if deposited else None))
+    digest = hashlib.sha256(f"work file {n}".encode()).hexdigest()
+    index = None
+    if deposited:
+        index = ledger.deposit(kind="work_file", sha256=digest, size=1024, subject=f"work:{work.id}", actor=system(),
+                               now=NOW).index
+    db.session.add(WorkFile(work_id=work.id, name=f"file{n}.png", sha256=digest, size=1024, media_type="image/png",
+                            deposit_index=index))
     db.session.flush()
     return work
 

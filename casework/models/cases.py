@@ -18,7 +18,7 @@ URL_STATUSES = ("active", "changed", "unreachable", "removed")
 case_work = Table(
     "case_work", Base.metadata,
     Column("case_id", ForeignKey("case.id", ondelete="CASCADE"), primary_key=True),
-    Column("work_id", Integer, primary_key=True, index=True),  # work.id (constraint added with the works table)
+    Column("work_id", ForeignKey("work.id"), primary_key=True, index=True),
 )
 
 
@@ -31,8 +31,9 @@ class Case(Base):
         # A closed case says how it ended and when; an open one has neither.
         CheckConstraint("(stage = 'closed') = (outcome IS NOT NULL)", name="closed_has_outcome"),
         CheckConstraint("(stage = 'closed') = (closed_at IS NOT NULL)", name="closed_has_time"),
-        Index("ix_case_stage_opened", "stage", "opened_at"),
-        Index("ix_case_opened", "opened_at"),
+        # The case list's order (newest first, id as tie-breaker), alone and within a stage.
+        Index("ix_case_list_stage_opened", "stage", "opened_at", "id"),
+        Index("ix_case_list_opened", "opened_at", "id"),
         Index("ix_case_infringer_stage", "infringer_id", "stage"),
     )
 

@@ -11,8 +11,9 @@ from casework.web import errors, nav
 
 def register(app: Flask) -> None:
     from casework.web import account, admin, auth, main
+    from casework.web import cases, dashboard, jobs, monitoring, review
 
-    for module in (auth, main, account, admin):
+    for module in (auth, main, account, admin, dashboard, review, cases, monitoring, jobs):
         app.register_blueprint(module.bp)
     errors.register(app)
     nav.register(app)

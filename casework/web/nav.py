@@ -17,6 +17,13 @@ class NavItem:
 
 
 NAV: list[NavItem] = [
+    NavItem("dashboard.index", _l("Dashboard"), ("admin", "legal"), 10),
+    NavItem("review.queue", _l("Review"), ("admin", "legal"), 20),
+    NavItem("cases.index", _l("Cases"), ("admin", "legal", "counsel", "creator"), 30),
+    NavItem("cases.deadlines", _l("Deadlines"), ("admin", "legal", "counsel"), 35),
+    NavItem("monitoring.infringers", _l("Infringers"), ("admin", "legal"), 60),
+    NavItem("monitoring.platforms", _l("Platforms"), ("admin", "legal"), 62),
+    NavItem("jobs.index", _l("Jobs"), ("admin", "legal"), 92),
     NavItem("admin.users", _l("Users"), ("admin",), 90),
     NavItem("admin.holders", _l("Rights holders"), ("admin", "legal"), 85),
     NavItem("admin.audit_log", _l("Audit log"), ("admin",), 95),

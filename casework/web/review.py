@@ -24,8 +24,9 @@ bp = Blueprint("review", __name__)
 REASON_LABELS = {"false_positive": _l("False positive"), "licensed": _l("Licensed"), "fair_use": _l("Fair use"),
                  "duplicate": _l("Duplicate"), "out_of_scope": _l("Out of scope")}
 SOURCE_LABELS = {"form": _l("Form"), "csv": _l("CSV"), "api": _l("API"), "recheck": _l("Re-check")}
-SORTS = {"detected_at": Detection.detected_at, "similarity": Detection.similarity, "work": Detection.work_id,
-         "platform": Detection.platform_id}
+# Each sort is matched by an index (status, key..., id): see the detection model.
+SORTS = {"detected_at": (Detection.detected_at,), "similarity": (Detection.similarity,),
+         "work": (Detection.work_id, Detection.detected_at), "platform": (Detection.platform_id, Detection.detected_at)}
 AGES = (1, 7, 30, 90)
 
 
@@ -188,6 +189,14 @@ def _queue_filters() -> dict:
     return f
 
 
+def _order(sort: str, descending: bool) -> list:
+    if sort == "similarity":  # unknown scores last when descending, first when ascending: one index serves both
+        return ([Detection.similarity.desc().nulls_last(), Detection.id.desc()] if descending
+                else [Detection.similarity.asc().nulls_first(), Detection.id.asc()])
+    columns = (*SORTS[sort], Detection.id)
+    return [c.desc() if descending else c.asc() for c in columns]
+
+
 def queue_statement(f: dict, when):
     stmt = select(Detection.id).where(Detection.status == "pending")
     if f["work_id"]:
@@ -215,9 +224,7 @@ def queue():
     when = now()
     ids_stmt = queue_statement(f, when)
     total = db.session.scalar(select(func.count()).select_from(ids_stmt.subquery()))
-    column = SORTS[f["sort"]]
-    order = [column.desc().nulls_last() if f["dir"] == "desc" else column.asc().nulls_last(),
-             Detection.id.desc() if f["dir"] == "desc" else Detection.id.asc()]
+    order = _order(f["sort"], f["dir"] == "desc")
     page_ids = list(db.session.scalars(ids_stmt.order_by(*order).offset((page - 1) * per_page).limit(per_page)))
     rows = []
     if page_ids:

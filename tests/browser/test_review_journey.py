@@ -5,12 +5,10 @@ from datetime import timedelta
 
 import pytest
 
-pytest.importorskip("casework.models.works", reason="the works domain has not landed yet")
-
-from casework.extensions import db  # noqa: E402
-from casework.models import utcnow  # noqa: E402
-from casework.services import detections  # noqa: E402
-from tests.case_factories import make_work, system  # noqa: E402
+from casework.extensions import db
+from casework.models import utcnow
+from casework.services import detections
+from tests.case_factories import make_work, system
 
 
 def _data(app) -> int:

@@ -3,8 +3,6 @@ from __future__ import annotations
 
 import pytest
 
-pytest.importorskip("casework.models.works", reason="the works domain has not landed yet")
-
 from casework.case_sections import JSON_SECTIONS, json_section
 from casework.extensions import db
 from casework.services import cases as case_service

@@ -5,15 +5,13 @@ from datetime import timedelta
 
 import pytest
 
-pytest.importorskip("casework.models.works", reason="the works domain has not landed yet")
-
-from casework.case_sections import PAGE_SECTIONS, page_section  # noqa: E402
-from casework.extensions import db  # noqa: E402
-from casework.models.cases import Case  # noqa: E402
-from casework.models.scheduling import Deadline  # noqa: E402
-from casework.services import cases as case_service  # noqa: E402
-from casework.services import deadlines  # noqa: E402
-from tests.case_factories import NOW, case_at, make_work, system  # noqa: E402
+from casework.case_sections import PAGE_SECTIONS, page_section
+from casework.extensions import db
+from casework.models.cases import Case
+from casework.models.scheduling import Deadline
+from casework.services import cases as case_service
+from casework.services import deadlines
+from tests.case_factories import NOW, case_at, make_work, system
 
 
 @pytest.fixture

@@ -7,19 +7,17 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-pytest.importorskip("casework.models.works", reason="the works domain has not landed yet")
-
-from casework.extensions import db  # noqa: E402
-from casework.jobs.builtin import (deadline_escalations, deadline_reminders, url_rechecks,  # noqa: E402
+from casework.extensions import db
+from casework.jobs.builtin import (deadline_escalations, deadline_reminders, url_rechecks,
                                    watched_url_rechecks)
-from casework.models import AuditEntry  # noqa: E402
-from casework.models.cases import CaseEvent, CaseUrl, UrlCheck  # noqa: E402
-from casework.models.monitoring import Detection  # noqa: E402
-from casework.models.scheduling import DomainEvent  # noqa: E402
-from casework.services import cases as case_service  # noqa: E402
-from casework.services import deadlines, monitoring  # noqa: E402
-from casework.services.rechecks import Fetched  # noqa: E402
-from tests.case_factories import NOW, case_at, make_work, system  # noqa: E402
+from casework.models import AuditEntry
+from casework.models.cases import CaseEvent, CaseUrl, UrlCheck
+from casework.models.monitoring import Detection
+from casework.models.scheduling import DomainEvent
+from casework.services import cases as case_service
+from casework.services import deadlines, monitoring
+from casework.services.rechecks import Fetched
+from tests.case_factories import NOW, case_at, make_work, system
 
 
 def nothing(fraction, message):

@@ -6,15 +6,13 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-pytest.importorskip("casework.models.works", reason="the works domain has not landed yet")
-
-from casework.extensions import db  # noqa: E402
-from casework.jobs.runner import run_job  # noqa: E402
-from casework.models.monitoring import Infringer, Platform, WorkLicence  # noqa: E402
-from casework.services import dashboard, detections, monitoring, tasks  # noqa: E402
-from casework.services.actor import Actor  # noqa: E402
-from casework.workflow import transition  # noqa: E402
-from tests.case_factories import NOW, case_at, detect, make_work, system  # noqa: E402
+from casework.extensions import db
+from casework.jobs.runner import run_job
+from casework.models.monitoring import Infringer, Platform, WorkLicence
+from casework.services import dashboard, detections, monitoring, tasks
+from casework.services.actor import Actor
+from casework.workflow import transition
+from tests.case_factories import NOW, case_at, detect, make_work, system
 
 
 @tasks.task_handler("test.page_task")

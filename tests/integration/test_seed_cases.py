@@ -4,15 +4,13 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
-pytest.importorskip("casework.models.works", reason="the works domain has not landed yet")
-
-from casework.extensions import db  # noqa: E402
-from casework.models.cases import Case, CaseEvent  # noqa: E402
-from casework.models.monitoring import Detection, Platform  # noqa: E402
-from casework.models.scheduling import Deadline  # noqa: E402
-from casework.seed import accounts as seed_accounts  # noqa: E402
-from casework.seed import cases as seed_cases  # noqa: E402
-from tests.case_factories import NOW, make_work  # noqa: E402
+from casework.extensions import db
+from casework.models.cases import Case, CaseEvent
+from casework.models.monitoring import Detection, Platform
+from casework.models.scheduling import Deadline
+from casework.seed import accounts as seed_accounts
+from casework.seed import cases as seed_cases
+from tests.case_factories import NOW, make_work
 
 
 def _counts():

@@ -2,8 +2,6 @@
 from __future__ import annotations
 
 import pytest
-
-pytest.importorskip("casework.models.works", reason="the works domain has not landed yet")
 from sqlalchemy import select, update
 
 from casework.extensions import db
