@@ -4,9 +4,10 @@ from __future__ import annotations
 from flask import Flask
 
 from casework.jobs import cli as jobs_cli
+from casework.ledger import cli as ledger_cli
 
 # Each entry: a function taking the app and adding its commands. Domains append theirs.
-REGISTRARS: list = [jobs_cli.register]
+REGISTRARS: list = [jobs_cli.register, ledger_cli.register]
 
 
 def register(app: Flask) -> None:

@@ -116,3 +116,4 @@ def client_ip() -> str:
 # Domain rules live beside this module; importing them registers them.
 from casework.policy import accounts  # noqa: E402,F401
 from casework.policy import cases  # noqa: E402,F401
+from casework.policy import works  # noqa: E402,F401

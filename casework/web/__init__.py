@@ -12,8 +12,9 @@ from casework.web import errors, nav
 def register(app: Flask) -> None:
     from casework.web import account, admin, auth, main
     from casework.web import cases, dashboard, jobs, monitoring, review
+    from casework.web import works
 
-    for module in (auth, main, account, admin, dashboard, review, cases, monitoring, jobs):
+    for module in (auth, main, account, admin, dashboard, review, cases, monitoring, jobs, works):
         app.register_blueprint(module.bp)
     errors.register(app)
     nav.register(app)

@@ -19,6 +19,8 @@ class NavItem:
 NAV: list[NavItem] = [
     NavItem("dashboard.index", _l("Dashboard"), ("admin", "legal"), 10),
     NavItem("review.queue", _l("Review"), ("admin", "legal"), 20),
+    NavItem("works.index", _l("Works"), ("admin", "legal", "counsel", "creator"), 25),
+    NavItem("works.verify", _l("Verify"), ("admin", "legal", "counsel", "creator"), 80),
     NavItem("cases.index", _l("Cases"), ("admin", "legal", "counsel", "creator"), 30),
     NavItem("cases.deadlines", _l("Deadlines"), ("admin", "legal", "counsel"), 35),
     NavItem("monitoring.infringers", _l("Infringers"), ("admin", "legal"), 60),
