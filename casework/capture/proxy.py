@@ -77,7 +77,18 @@ class GuardProxy:
         self._server = server
         self._thread = threading.Thread(target=server.serve_forever, name="capture-proxy", daemon=True)
         self._thread.start()
-        return f"http://127.0.0.1:{server.server_address[1]}"
+        return self.url
+
+    @property
+    def port(self) -> int:
+        if self._server is None:
+            raise RuntimeError("the proxy is not running")
+        return int(self._server.server_address[1])
+
+    @property
+    def url(self) -> str:
+        """Where the browser should send its traffic (valid while the proxy runs)."""
+        return f"http://127.0.0.1:{self.port}"
 
     def close(self) -> None:
         if self._server is None:

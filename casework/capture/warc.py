@@ -19,6 +19,7 @@ import hashlib
 import json
 import os
 import tempfile
+import zlib
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from http import HTTPStatus
@@ -29,7 +30,7 @@ from urllib.parse import urlsplit
 
 from warcio.archiveiterator import ArchiveIterator
 from warcio.exceptions import ArchiveLoadFailed
-from warcio.statusandheaders import StatusAndHeaders
+from warcio.statusandheaders import StatusAndHeaders, StatusAndHeadersParserException
 from warcio.timeutils import datetime_to_iso_date
 from warcio.warcwriter import WARCWriter
 
@@ -203,14 +204,21 @@ def _fsync_dir(directory: Path) -> None:
 
 def _records(path: Union[str, Path]) -> Iterator[tuple[str, str, str, bytes]]:
     """(type, target URI, content type, block) of each record; WarcContentError if unreadable."""
+    name = Path(path).name
+    count = 0
     try:
         with open(path, "rb") as stream:
             for record in ArchiveIterator(stream):
+                if record.format != "warc":  # warcio falls back to ARC for anything it cannot parse
+                    raise ValueError(f"record {count + 1} is not a WARC record")
                 headers = record.rec_headers
+                count += 1
                 yield (record.rec_type, headers.get_header("WARC-Target-URI") or "",
                        headers.get_header("Content-Type") or "", record.content_stream().read())
-    except (OSError, ArchiveLoadFailed) as exc:
-        raise WarcContentError(f"{Path(path).name} is not a readable WARC file: {exc}") from None
+    except (OSError, EOFError, ValueError, zlib.error, ArchiveLoadFailed, StatusAndHeadersParserException) as exc:
+        raise WarcContentError(f"{name} is not a readable WARC file: {exc}") from None
+    if count == 0:
+        raise WarcContentError(f"{name} is not a readable WARC file: it holds no records")
 
 
 def _find(path: Union[str, Path], kind: str, prefix: Optional[str], content_type: str, what: str) -> bytes:
