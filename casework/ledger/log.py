@@ -19,7 +19,7 @@ from datetime import datetime
 from typing import Callable, Iterable, Optional, Sequence
 
 from sqlalchemy import func, insert, select, text, update
-from sqlalchemy.orm import Session, make_transient_to_detached
+from sqlalchemy.orm import Session
 
 from casework.ledger import merkle
 from casework.ledger.entries import LedgerEntry
@@ -121,19 +121,15 @@ def append(session: Session, pending: Sequence[Pending]) -> list[Deposit]:
         rows.append({"index": size + offset, "entry": raw.decode("utf-8"), "leaf_hash": leaf, "kind": e.kind,
                      "sha256": e.sha256, "size": e.size, "subject": e.subject, "actor": e.actor,
                      "at": e.at_datetime, "document": p.document, "extra": p.extra})
-    # Core executemany inserts (several times faster than ORM unit-of-work inserts); the rows are
-    # then attached to the session as persistent objects, so callers get ordinary Deposit instances.
-    session.execute(insert(Deposit), rows)
+    # The entries go through the unit of work (so a rollback expunges them like any new object);
+    # the nodes, which no caller handles as objects, through one Core executemany.
+    deposits = [Deposit(**row) for row in rows]
+    session.add_all(deposits)
+    session.flush()
     session.execute(insert(LedgerNode.__table__),
                     [{"level": level, "idx": idx, "hash": digest} for level, idx, digest in result.nodes])
     session.execute(update(LedgerState).where(LedgerState.id == 1).values(size=result.size),
                     execution_options={"synchronize_session": False})
-    deposits = []
-    for row in rows:
-        deposit = Deposit(**row)
-        make_transient_to_detached(deposit)
-        session.add(deposit)
-        deposits.append(deposit)
     return deposits
 
 
