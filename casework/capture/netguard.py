@@ -191,7 +191,9 @@ def _exchange(checked: CheckedURL, method: str, body: Optional[bytes], headers: 
             raise ResponseTooLarge(f"the answer is {int(declared)} bytes, more than the limit of {max_bytes}")
         digest, size, kept = hashlib.sha256(), 0, bytearray()
         redirect = response.status in REDIRECT_CODES and response.getheader("location")
-        while not redirect:
+        # http.client closes the socket itself once a known-length body is read (or at once for an
+        # empty one); only a response still open has a socket whose timeout can be set.
+        while not redirect and not response.isclosed():
             sock.settimeout(_remaining(deadline, "reading the body"))
             chunk = response.read(_CHUNK)
             if not chunk:

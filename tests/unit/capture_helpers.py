@@ -53,13 +53,14 @@ Route = Callable[[http.server.BaseHTTPRequestHandler], None]
 class Site:
     """A threaded HTTP(S) server on 127.0.0.1 with routes given as functions of the handler."""
 
-    def __init__(self, routes: dict[str, Route], tls: Optional[ssl.SSLContext] = None) -> None:
+    def __init__(self, routes: dict[str, Route], tls: Optional[ssl.SSLContext] = None,
+                 http_version: str = "HTTP/1.1") -> None:
         self.routes = routes
         self.seen: list[tuple[str, str, dict[str, str], bytes]] = []
         site = self
 
         class Handler(http.server.BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
+            protocol_version = http_version
 
             def _any(self) -> None:
                 length = int(self.headers.get("Content-Length") or 0)

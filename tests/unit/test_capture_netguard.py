@@ -174,3 +174,18 @@ def test_https_verifies_the_certificate_against_the_host_name(tmp_path: Path, gu
             safe_fetch(f"https://site.test:{secure.port}/", policy=guard, ssl_context=pki.client_context())
     finally:
         secure.close()
+
+
+@pytest.mark.parametrize("version", ["HTTP/1.0", "HTTP/1.1"])
+def test_answers_that_close_the_connection_are_read_whole(version: str, guard: OutboundPolicy) -> None:
+    """http.client closes the socket itself after a known-length (or empty) body: no EBADF then."""
+    old = Site({"/here": page("the infringing copy"), "/empty": lambda h: send(h, 404, b"", "text/plain")},
+               http_version=version)
+    try:
+        here = safe_fetch(f"http://site.test:{old.port}/here", policy=guard)
+        assert (here.status, here.body) == (200, b"the infringing copy")
+        empty = safe_fetch(f"http://site.test:{old.port}/empty", policy=guard)
+        assert (empty.status, empty.size, empty.body) == (404, 0, b"")
+        assert empty.sha256 == hashlib.sha256(b"").hexdigest()
+    finally:
+        old.close()
