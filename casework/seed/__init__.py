@@ -10,12 +10,13 @@ from typing import Callable
 
 from casework.seed import accounts as _accounts
 from casework.seed import cases as _cases
+from casework.seed import works as _works
 
 DEMO_PASSWORD = "demo-password"
 DEMO_USERS = ("admin@demo.test", "legal@demo.test", "counsel@demo.test", "creator@demo.test")
 
 # step(now) -> list of report lines
-STEPS: list[Callable[[datetime], list[str]]] = [_accounts.seed, _cases.seed]  # keep cases after works: it needs works
+STEPS: list[Callable[[datetime], list[str]]] = [_accounts.seed, _works.seed, _cases.seed]  # keep cases after works: it needs works
 
 
 def run(now: datetime) -> list[str]:
