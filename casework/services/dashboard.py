@@ -51,25 +51,29 @@ def overdue_deadlines(now: datetime, limit: int = 20) -> tuple[int, list[Deadlin
 
 
 def top_infringers(limit: int = 10) -> list[tuple[Infringer, int, int]]:
-    """(infringer, cases, open cases), most cases first."""
+    """(infringer, cases, open cases), most cases first: counted on the case index, then joined for names."""
     cases = func.count(Case.id).label("cases")
-    stmt = (select(Infringer, cases, func.count(Case.id).filter(Case.stage != "closed"))
-            .join(Case, Case.infringer_id == Infringer.id).group_by(Infringer.id)
-            .order_by(cases.desc(), Infringer.id).limit(limit))
+    counts = (select(Case.infringer_id.label("infringer_id"), cases,
+                     func.count(Case.id).filter(Case.stage != "closed").label("open"))
+              .where(Case.infringer_id.is_not(None)).group_by(Case.infringer_id)
+              .order_by(cases.desc(), Case.infringer_id).limit(limit).subquery())
+    stmt = (select(Infringer, counts.c.cases, counts.c.open).join(counts, counts.c.infringer_id == Infringer.id)
+            .order_by(counts.c.cases.desc(), Infringer.id))
     return [(i, n, o) for i, n, o in db.session.execute(stmt)]
 
 
 def top_platforms(now: datetime, days: int = 90, limit: int = 10) -> list[tuple[Platform, int, int]]:
     """(platform, detections in the last `days` days, URLs in cases), most detections first."""
     since = now - timedelta(days=days)
-    det = (select(Detection.platform_id, func.count(Detection.id).label("n")).where(Detection.created_at >= since,
-                                                                                     Detection.platform_id.is_not(None))
-           .group_by(Detection.platform_id).subquery())
-    urls = select(CaseUrl.platform_id, func.count(CaseUrl.id).label("u")).group_by(CaseUrl.platform_id).subquery()
-    stmt = (select(Platform, func.coalesce(det.c.n, 0), func.coalesce(urls.c.u, 0))
-            .outerjoin(det, det.c.platform_id == Platform.id).outerjoin(urls, urls.c.platform_id == Platform.id)
-            .order_by(func.coalesce(det.c.n, 0).desc(), func.coalesce(urls.c.u, 0).desc(), Platform.name).limit(limit))
-    return [(p, n, u) for p, n, u in db.session.execute(stmt) if n or u]
+    detections = dict(db.session.execute(
+        select(Detection.platform_id, func.count(Detection.id)).where(Detection.created_at >= since,
+                                                                     Detection.platform_id.is_not(None))
+        .group_by(Detection.platform_id)).all())
+    urls = dict(db.session.execute(select(CaseUrl.platform_id, func.count(CaseUrl.id))
+                                   .where(CaseUrl.platform_id.is_not(None)).group_by(CaseUrl.platform_id)).all())
+    wanted = sorted(set(detections) | set(urls), key=lambda p: (-detections.get(p, 0), -urls.get(p, 0)))[:limit]
+    platforms = {p.id: p for p in db.session.scalars(select(Platform).where(Platform.id.in_(wanted)))} if wanted else {}
+    return [(platforms[p], detections.get(p, 0), urls.get(p, 0)) for p in wanted if p in platforms]
 
 
 def median_days_to_steps(now: datetime, window_days: int = 365) -> list[tuple[str, Optional[float], int]]:
@@ -118,3 +122,21 @@ def median_days_to_steps(now: datetime, window_days: int = 365) -> list[tuple[st
 
 def pending_review() -> int:
     return db.session.scalar(select(func.count(Detection.id)).where(Detection.status == "pending")) or 0
+
+
+_STEPS_CACHE: dict[str, tuple[datetime, list]] = {}
+STEPS_TTL = timedelta(minutes=5)
+
+
+def median_days_to_steps_cached(now: datetime) -> tuple[list[tuple[str, Optional[float], int]], datetime]:
+    """The medians, recomputed at most every five minutes per process (they move slowly and cost the most);
+    returns them with the time they were computed, which the page shows."""
+    from flask import current_app
+
+    key = str(db.session.get_bind().engine.url)
+    hit = _STEPS_CACHE.get(key)
+    if hit is not None and not current_app.testing and now - hit[0] < STEPS_TTL:
+        return hit[1], hit[0]
+    value = median_days_to_steps(now)
+    _STEPS_CACHE[key] = (now, value)
+    return value, now

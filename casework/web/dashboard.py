@@ -25,12 +25,12 @@ def index():
     overdue_total, overdue = figures.overdue_deadlines(when)
     infringers = figures.top_infringers()
     platforms = figures.top_platforms(when)
-    steps = figures.median_days_to_steps(when)
+    steps, steps_at = figures.median_days_to_steps_cached(when)
     step_labels = {"confirmed": _("Confirmed"), **{k: str(v) for k, v in STAGE_LABELS.items()}}
     return render_template(
         "dashboard/index.html", now=when, stages=stages, per_day=per_day, overdue_total=overdue_total,
         overdue=overdue, infringers=infringers, platforms=platforms, steps=steps, step_labels=step_labels,
-        stage_labels=STAGE_LABELS, pending=figures.pending_review(),
+        stage_labels=STAGE_LABELS, pending=figures.pending_review(), steps_at=steps_at,
         stage_chart=charts.hbar([(str(STAGE_LABELS[s]), n) for s, n in stages], title=_("Cases by stage")),
         day_chart=charts.columns([(d.strftime("%m-%d"), n) for d, n in per_day],
                                  title=_("New detections per day, last 30 days")),
