@@ -11,7 +11,7 @@ Playwright's sync API binds its objects to the thread that started it: use one s
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from typing import Any, Optional
 
@@ -50,7 +50,8 @@ class PageLoad:
     server_ip: Optional[str] = None
     server_port: Optional[int] = None
     tls: Optional[dict[str, Any]] = None
-    extra: dict[str, Any] = field(default_factory=dict)
+    page_url: str = ""
+    """Where the page was when screenshotted: differs from final_url if a script navigated after load."""
 
 
 class CachingResolver:
@@ -163,7 +164,9 @@ def _load(page: Any, cdp: Any, url: str, settings: CaptureSettings, recorder: Re
     tls = None
     if final_url.startswith("https://"):
         origin = final_url.split("/", 3)
-        tls = {"security_details": summarise_security_details(main.security_details()), "certificate_chain": []}
+        tls = {"security_details": summarise_security_details(main.security_details()),
+               "security_state": recorder.security_states.get(final_url),
+               "certificate_errors_ignored": settings.ignore_https_errors, "certificate_chain": []}
         try:
             chain = cdp.send("Network.getCertificate", {"origin": "/".join(origin[:3])})
             tls["certificate_chain"] = describe_chain(chain.get("tableNames", []))
@@ -181,9 +184,9 @@ def _load(page: Any, cdp: Any, url: str, settings: CaptureSettings, recorder: Re
         requested_url=url, final_url=final_url, status=main.status, status_text=main.status_text,
         title=page.title(), screenshot=screenshot, screenshot_clipped=clipped, dom=dom,
         user_agent=page.evaluate("navigator.userAgent"), started_at=started_at, loaded_at=loaded_at,
-        exchanges=exchanges, redirects=redirects, refused=recorder.refusals(), failed=recorder.failed,
+        exchanges=exchanges, redirects=redirects, refused=recorder.refusals(), failed=recorder.failures(),
         unrecorded=unrecorded, server_ip=connection.ip if connection else None,
-        server_port=connection.ip_port if connection else None, tls=tls)
+        server_port=connection.ip_port if connection else None, tls=tls, page_url=page.url)
 
 
 def _screenshot(page: Any, settings: CaptureSettings) -> tuple[bytes, bool]:

@@ -16,6 +16,7 @@ import ctypes.util
 import hashlib
 import platform
 import struct
+import threading
 import time
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -29,7 +30,8 @@ from casework.capture.proxy import Refusal
 from casework.capture.settings import CaptureSettings
 from casework.capture.warc import CaptureWarc, write_capture_warc
 
-__all__ = ["CaptureResult", "Capturer", "capture_page", "METADATA_FORMAT"]
+__all__ = ["CaptureResult", "Capturer", "capture_page", "thread_capturer", "close_thread_capturers",
+           "METADATA_FORMAT"]
 
 METADATA_FORMAT = "yidun-capture-metadata/1"
 
@@ -100,6 +102,7 @@ def build_metadata(load: PageLoad, settings: CaptureSettings, chromium_version: 
         "requested_url": load.requested_url,
         "final_url": load.final_url,
         "redirects": load.redirects,
+        "page_url_at_screenshot": load.page_url,
         "status": load.status,
         "title": load.title,
         "captured_at": _iso(load.loaded_at),
@@ -181,6 +184,34 @@ class Capturer:
             server_port=load.server_port, screenshot_sha256=metadata["screenshot"]["sha256"],
             resources=len(load.exchanges), refused=tuple(load.refused), elapsed=time.monotonic() - started,
             metadata=metadata)
+
+
+_per_thread = threading.local()
+
+
+def thread_capturer(settings: CaptureSettings) -> Capturer:
+    """This thread's long-lived Capturer, launched on first use and reused by later calls.
+
+    Playwright's sync API belongs to the thread that started it, and a scheduler runs jobs on a
+    pool of threads: a capture job calls `thread_capturer(settings).capture(url, path, settings)`
+    and each worker thread keeps one Chromium. Per-capture settings (policy, timeouts) may differ
+    between calls; different launch settings get their own Capturer.
+    """
+    key = (settings.chromium_path, tuple(settings.launch_args()))
+    capturers: dict[tuple, Capturer] = getattr(_per_thread, "capturers", None) or {}
+    _per_thread.capturers = capturers
+    capturer = capturers.get(key)
+    if capturer is None:
+        capturer = capturers[key] = Capturer(settings)
+    return capturer
+
+
+def close_thread_capturers() -> None:
+    """Stop this thread's Capturers (for a worker thread that is ending; process exit also stops them)."""
+    capturers: dict[tuple, Capturer] = getattr(_per_thread, "capturers", None) or {}
+    _per_thread.capturers = {}
+    for capturer in capturers.values():
+        capturer.close()
 
 
 def capture_page(url: str, out_path: Union[str, Path], settings: Optional[CaptureSettings] = None) -> CaptureResult:

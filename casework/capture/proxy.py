@@ -75,7 +75,9 @@ class GuardProxy:
         server = socketserver.ThreadingTCPServer(("127.0.0.1", 0), Handler, bind_and_activate=True)
         server.daemon_threads = True
         self._server = server
-        self._thread = threading.Thread(target=server.serve_forever, name="capture-proxy", daemon=True)
+        # A short poll interval: close() waits for the serving loop to notice, once per capture.
+        self._thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05},
+                                        name="capture-proxy", daemon=True)
         self._thread.start()
         return self.url
 

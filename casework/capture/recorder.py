@@ -67,6 +67,8 @@ class Recorder:
         self._responses: list[Any] = []
         self._navigations: list[str] = []
         self._protocols: dict[str, str] = {}
+        self.security_states: dict[str, str] = {}
+        """Chromium's verdict per URL ("secure", "insecure", ...): did the certificate verify."""
         self._lock = threading.Lock()
 
     # -- handlers Playwright calls -------------------------------------------------------------
@@ -98,6 +100,8 @@ class Recorder:
         response = params.get("response") or {}
         if response.get("url") and response.get("protocol"):
             self._protocols[response["url"]] = str(response["protocol"])
+        if response.get("url") and response.get("securityState"):
+            self.security_states[response["url"]] = str(response["securityState"])
 
     # -- the main document ---------------------------------------------------------------------
 
@@ -127,6 +131,11 @@ class Recorder:
         return None
 
     # -- afterwards ----------------------------------------------------------------------------
+
+    def failures(self) -> list[dict[str, str]]:
+        """Requests that failed for reasons other than a refusal (those are listed as refusals)."""
+        refused = {r.url for r in self.refusals()}
+        return [f for f in self.failed if f["url"] not in refused and self.proxy.refusal_for(f["url"]) is None]
 
     def refusals(self) -> list[Refusal]:
         merged: list[Refusal] = []
