@@ -19,7 +19,7 @@ from datetime import datetime
 from typing import Callable, Iterable, Optional, Sequence
 
 from sqlalchemy import func, insert, select, text, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, make_transient_to_detached
 
 from casework.ledger import merkle
 from casework.ledger.entries import LedgerEntry
@@ -108,7 +108,7 @@ def _getter(session: Session, ids: Sequence[merkle.NodeId]) -> merkle.GetNode:
 
 
 def append(session: Session, pending: Sequence[Pending]) -> list[Deposit]:
-    """Append entries as consecutive leaves; returns their Deposit rows (persistent in `session`)."""
+    """Append entries as consecutive leaves; returns their Deposit rows (detached copies, see below)."""
     if not pending:
         return []
     size = lock(session)
@@ -121,15 +121,22 @@ def append(session: Session, pending: Sequence[Pending]) -> list[Deposit]:
         rows.append({"index": size + offset, "entry": raw.decode("utf-8"), "leaf_hash": leaf, "kind": e.kind,
                      "sha256": e.sha256, "size": e.size, "subject": e.subject, "actor": e.actor,
                      "at": e.at_datetime, "document": p.document, "extra": p.extra})
-    # The entries go through the unit of work (so a rollback expunges them like any new object);
-    # the nodes, which no caller handles as objects, through one Core executemany.
-    deposits = [Deposit(**row) for row in rows]
-    session.add_all(deposits)
+    # Core executemany for both tables (the ORM unit of work would triple the cost of a batch).
+    # The Deposit objects handed back are *detached* copies of the rows just written (with their
+    # identity, so session.add() would re-attach without an INSERT): kept out of the session's
+    # identity map, no stale entry can outlive a rolled-back savepoint there.
     session.flush()
+    session.execute(insert(Deposit.__table__), [
+        {"idx": r["index"], **{k: v for k, v in r.items() if k != "index"}} for r in rows])
     session.execute(insert(LedgerNode.__table__),
                     [{"level": level, "idx": idx, "hash": digest} for level, idx, digest in result.nodes])
     session.execute(update(LedgerState).where(LedgerState.id == 1).values(size=result.size),
                     execution_options={"synchronize_session": False})
+    deposits = []
+    for row in rows:
+        deposit = Deposit(**row)
+        make_transient_to_detached(deposit)
+        deposits.append(deposit)
     return deposits
 
 

@@ -25,7 +25,7 @@ from sqlalchemy import select
 
 from casework.extensions import db
 from casework.ledger import log
-from casework.ledger.entries import KINDS, EntryError, build_entry
+from casework.ledger.entries import KINDS, EntryError, build_entry, format_time
 from casework.ledger.log import LedgerError, UnknownDeposit
 from casework.ledger.note import KeyFormatError, SignerKey, VerifierKey
 from casework.ledger.receipt import make_receipt
@@ -52,7 +52,7 @@ def _actor_ref(actor: Actor) -> str:
     return f"{kind}:{rest}"
 
 
-def _pending(item: dict, position: int, actor_ref: str, now: datetime) -> log.Pending:
+def _pending(item: dict, position: int, actor_ref: str, now: str) -> log.Pending:
     unknown = set(item) - {"kind", "sha256", "size", "subject", "extra", "document"}
     if unknown:
         raise LedgerError(f"deposit {position}: unknown fields {', '.join(sorted(unknown))}")
@@ -87,7 +87,11 @@ def deposit_many(items: list[dict], *, actor: Actor, now: datetime) -> list[Depo
     if len(items) > MAX_BATCH:
         raise LedgerError(f"at most {MAX_BATCH} deposits at a time")
     ref = _actor_ref(actor)
-    pending = [_pending(dict(item), n, ref, now) for n, item in enumerate(items)]
+    try:
+        at = format_time(now)  # once per batch: every entry of a batch has the same time
+    except (EntryError, AttributeError) as exc:
+        raise LedgerError(f"now must be an aware datetime: {exc}") from None
+    pending = [_pending(dict(item), n, ref, at) for n, item in enumerate(items)]
     return log.append(db.session, pending)
 
 
