@@ -11,7 +11,7 @@ from sqlalchemy import select
 from casework.extensions import db
 from casework.models import User
 from casework.models.cases import Case, CaseNote
-from casework.models.monitoring import Infringer, Platform, WatchedUrl, WorkLicence
+from casework.models.monitoring import Detection, Infringer, Platform, WatchedUrl, WorkLicence
 from casework.models.scheduling import Deadline
 from casework.services import cases as case_service
 from casework.services import deadlines, detections, monitoring
@@ -64,8 +64,13 @@ def _case(title: str, stages: list[str], work, urls: list[str], infringer, *, ac
         return case
     case = case_service.open_case(title=title, works=[work], infringer=infringer, owner=owner, counsel=counsel,
                                   tags=tags, actor=actor, now=opened)
-    for url in urls:
-        case_service.add_url(case, url, actor=actor, now=opened, first_detected_at=opened - timedelta(days=1))
+    for url in urls:  # each URL was a detection, confirmed into the case the day after it was seen
+        seen = opened - timedelta(days=1)
+        result = detections.intake([{"work_id": work.id, "url": url, "detected_at": seen, "similarity": 0.96}],
+                                   source="api", actor=actor, now=seen)
+        detection = db.session.get(Detection, (result.created or result.duplicates)[0])
+        if detection.status == "pending":
+            detections.confirm(detection, actor=actor, now=opened, case=case)
     when = opened
     for stage in stages:
         when = when + timedelta(days=3)

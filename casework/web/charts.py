@@ -14,7 +14,7 @@ MUTED = "#667085"
 
 
 def hbar(rows: Sequence[tuple[str, float]], *, title: str, width: int = 420, bar_height: int = 22,
-         label_width: int = 140, unit: str = "") -> Markup:
+         label_width: int = 170, unit: str = "") -> Markup:
     """Horizontal bars, one per (label, value)."""
     rows = list(rows)
     height = max(1, len(rows)) * (bar_height + 6) + 8
@@ -26,7 +26,7 @@ def hbar(rows: Sequence[tuple[str, float]], *, title: str, width: int = 420, bar
     for i, (label, value) in enumerate(rows):
         y = 4 + i * (bar_height + 6)
         w = 0 if value <= 0 else max(2, round(room * value / top))
-        short = label if len(label) <= 22 else label[:21] + "…"
+        short = label if len(label) <= 16 else label[:15] + "…"  # CJK glyphs are twice as wide
         parts.append(f'<text x="{label_width - 6}" y="{y + bar_height * 0.7:.1f}" text-anchor="end" font-size="12" '
                      f'fill="#1d232b">{escape(short)}</text>'
                      f'<rect x="{label_width}" y="{y}" width="{w}" height="{bar_height}" fill="{BAR}" rx="2"/>'
