@@ -192,7 +192,8 @@ def _load(page: Any, cdp: Any, url: str, settings: CaptureSettings, recorder: Re
 def _screenshot(page: Any, settings: CaptureSettings) -> tuple[bytes, bool]:
     """A full-page PNG, clipped to max_screenshot_height for endless pages."""
     timeout = settings.screenshot_timeout * 1000
-    height = page.evaluate("Math.max(document.documentElement.scrollHeight, document.body ? document.body.scrollHeight : 0)")
+    height = page.evaluate("Math.max(document.documentElement.scrollHeight,"
+                           " document.body ? document.body.scrollHeight : 0)")
     if isinstance(height, (int, float)) and height > settings.max_screenshot_height:
         width = page.evaluate("document.documentElement.scrollWidth")
         clip = {"x": 0, "y": 0, "width": max(1, int(width)), "height": settings.max_screenshot_height}

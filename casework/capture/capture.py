@@ -161,14 +161,16 @@ class Capturer:
     def close(self) -> None:
         self._session.close()
 
-    def capture(self, url: str, out_path: Union[str, Path], settings: Optional[CaptureSettings] = None) -> CaptureResult:
+    def capture(self, url: str, out_path: Union[str, Path],
+                settings: Optional[CaptureSettings] = None) -> CaptureResult:
         """Capture `url` into the WARC file `out_path` (.warc.gz compresses); CaptureError on failure.
 
         `settings` may differ per capture (policy, viewport, timeouts) but not in how the browser
         is launched (chromium_path, extra_args): that is fixed when the Capturer starts.
         """
         settings = settings or self.settings
-        if (settings.chromium_path, settings.launch_args()) != (self.settings.chromium_path, self.settings.launch_args()):
+        fixed = (self.settings.chromium_path, self.settings.launch_args())
+        if (settings.chromium_path, settings.launch_args()) != fixed:
             raise ValueError("chromium_path and extra_args are fixed per Capturer; open another for different ones")
         started = time.monotonic()
         load = load_page(self._session, url, settings)

@@ -126,7 +126,8 @@ def _remaining(deadline: float, what: str) -> float:
     return left
 
 
-def _connect(checked: CheckedURL, deadline: float, ssl_context: Optional[ssl.SSLContext]) -> tuple[socket.socket, str, int]:
+def _connect(checked: CheckedURL, deadline: float,
+             ssl_context: Optional[ssl.SSLContext]) -> tuple[socket.socket, str, int]:
     """A connected (TLS-wrapped for https) socket to one of the checked addresses, never another."""
     errors = []
     for address in checked.addresses:

@@ -169,10 +169,11 @@ class GuardProxy:
         """
         try:
             checked = self.policy.check_url(url)
-        except CaptureError as exc:
+        except Exception as exc:  # CaptureError, or a broken resolver: either way fail closed
+            error = exc if isinstance(exc, CaptureError) else CaptureError(f"the address check failed: {exc}")
             with self._lock:
                 if not any(r.url == record_as for r in self.refusals):  # Chromium retries once
-                    self.refusals.append(Refusal(record_as, exc.reason, exc))
+                    self.refusals.append(Refusal(record_as, str(error), error))
             return None
         last_error: Optional[OSError] = None
         for address in checked.addresses:

@@ -83,6 +83,11 @@ class Recorder:
             self._refused.append(Refusal(url, exc.reason, exc))
             route.abort("blockedbyclient")
             return
+        except Exception as exc:  # a broken resolver must fail closed, never leave the request hanging
+            error = CaptureError(f"the address check of {url} failed: {exc}")
+            self._refused.append(Refusal(url, str(error), error))
+            route.abort("blockedbyclient")
+            return
         route.continue_()
 
     def on_response(self, response: Any) -> None:

@@ -61,7 +61,8 @@ def test_connect_tunnels_keep_tls_end_to_end(tmp_path: Path) -> None:
             refused.sendall(b"CONNECT 169.254.169.254:80 HTTP/1.1\r\nHost: 169.254.169.254:80\r\n\r\n")
             assert refused.recv(100).startswith(b"HTTP/1.1 403")
             refused.close()
-            assert proxy.refusal_for("http://169.254.169.254/").reason == "169.254.169.254 is the cloud metadata address"
+            refusal = proxy.refusal_for("http://169.254.169.254/")
+            assert refusal.reason == "169.254.169.254 is the cloud metadata address"
     finally:
         site.close()
 

@@ -68,7 +68,8 @@ def test_records_say_what_the_browser_decoded(tmp_path: Path) -> None:
     out = tmp_path / "c.warc.gz"
     write_capture_warc(capture(), out)
     with open(out, "rb") as stream:
-        records = [(r.rec_type, r.rec_headers, r.http_headers, r.content_stream().read()) for r in ArchiveIterator(stream)]
+        records = [(r.rec_type, r.rec_headers, r.http_headers, r.content_stream().read())
+                   for r in ArchiveIterator(stream)]
     assert [r[0] for r in records] == ["warcinfo", "response", "request", "response", "request", "response",
                                        "request", "resource", "resource", "metadata"]
     assert records[0][1].get_header("WARC-Type") == "warcinfo" and records[0][1].protocol == "WARC/1.1"
