@@ -132,3 +132,23 @@ def test_two_schedulers_one_leader(fresh_database, tmp_path):
             second.stop()
             if first.aps.running:
                 first.stop()
+
+
+def test_a_new_leader_carries_on_each_jobs_rhythm(app):
+    from casework.jobs.scheduler import Scheduler
+    from casework.models import utcnow
+
+    now = utcnow()
+    db.session.add(JobRun(job="deadline_reminders", started_at=now - timedelta(seconds=100), status="ok", holder="old"))
+    db.session.flush()
+    scheduler = Scheduler(app, holder="new")
+    scheduler.is_leader = True
+    scheduler._apply([("deadline_reminders", 900, None), ("url_rechecks", 3600, None), ("test_tick", None, "0 3 * * *")])
+    jobs = {j.id: j for j in scheduler.aps.get_jobs()}
+    due = jobs["deadline_reminders"].next_run_time
+    assert abs((due - (now + timedelta(seconds=800))).total_seconds()) < 5  # 900 s after the last run
+    assert (jobs["url_rechecks"].next_run_time - now).total_seconds() < 5  # never ran: at once
+    assert "__tasks__" in jobs and "test_tick" in jobs
+    scheduler.is_leader = False
+    scheduler._apply([])
+    assert scheduler.aps.get_jobs() == []
