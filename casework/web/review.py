@@ -1,9 +1,16 @@
 """Pages: detections in (form, CSV upload with preview) and the review queue (legal and admin)."""
 from __future__ import annotations
 
+import hashlib
+import os
+import re
+import secrets
+import tempfile
+import time
 from datetime import timedelta, timezone
+from pathlib import Path
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -44,7 +51,7 @@ class UploadForm(FlaskForm):
 
 
 class ImportForm(FlaskForm):
-    csv_text = HiddenField(validators=[DataRequired()])
+    upload = HiddenField(validators=[DataRequired(), Length(max=64)])
 
 
 class BulkForm(FlaskForm):
@@ -92,22 +99,71 @@ def new_detection():
     return render_template("review/new.html", form=form), 400 if form.errors else 200
 
 
+STASH_MAX_AGE = 24 * 3600
+
+
+def _stash_dir() -> Path:
+    path = Path(current_app.instance_path) / "csv-uploads"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def _stash(data: bytes) -> str:
+    """Keep a previewed file until it is imported: written atomically, named by a random token that only
+    this session knows, its SHA-256 kept in the session so the import takes exactly what was previewed."""
+    folder = _stash_dir()
+    cutoff = time.time() - STASH_MAX_AGE
+    for old in folder.glob("*.csv"):  # previews never imported
+        if old.stat().st_mtime < cutoff:
+            old.unlink(missing_ok=True)
+    token = secrets.token_urlsafe(18)
+    final = folder / f"{token}.csv"
+    fd, tmp = tempfile.mkstemp(dir=folder, suffix=".part")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, final)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    session["csv_upload"] = {"token": token, "sha256": hashlib.sha256(data).hexdigest()}
+    return token
+
+
+def _unstash(token: str) -> bytes | None:
+    expected = session.get("csv_upload") or {}
+    if not token or expected.get("token") != token or not re.fullmatch(r"[A-Za-z0-9_-]{10,40}", token):
+        return None
+    path = _stash_dir() / f"{token}.csv"
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        return None
+    return data if hashlib.sha256(data).hexdigest() == expected.get("sha256") else None
+
+
+def _drop_stash(token: str) -> None:
+    (_stash_dir() / f"{token}.csv").unlink(missing_ok=True)
+    session.pop("csv_upload", None)
+
+
 @bp.route("/detections/upload", methods=["GET", "POST"])
 @allow(*STAFF)
 def upload():
     upload_form, import_form = UploadForm(), ImportForm()
     if request.method == "GET":
         return render_template("review/upload.html", form=upload_form, preview=None)
-    if "csv_text" in request.form:  # the second step: import what was previewed
-        if not import_form.validate_on_submit():
-            flash(_("The form expired; upload the file again."), "error")
+    if "upload" in request.form:  # the second step: import exactly the file that was previewed
+        data = _unstash(import_form.upload.data) if import_form.validate_on_submit() else None
+        if data is None:
+            flash(_("That preview has expired or belongs to another session; upload the file again."), "error")
             return redirect(url_for(".upload"))
-        data = import_form.csv_text.data.encode("utf-8")
         items, problems = detection_service.parse_csv(data)
-        if problems:
-            flash(_("The file has problems; upload it again to see them."), "error")
-            return redirect(url_for(".upload"))
         try:
+            if problems:
+                raise detection_service.IntakeError([{"index": None, "field": "(file)", "message": "unreadable"}])
             result = detection_service.intake_many(items, source="csv", actor=actor(), now=now())
         except detection_service.IntakeError:
             db.session.rollback()
@@ -115,6 +171,7 @@ def upload():
                     "Upload the file again to see why."), "error")
             return redirect(url_for(".upload"))
         db.session.commit()
+        _drop_stash(import_form.upload.data)
         flash(_("Imported %(n)s detection(s); %(d)s duplicate(s) were already known.", n=len(result.created),
                 d=len(result.duplicates)), "success")
         return redirect(url_for(".queue", source="csv"))
@@ -124,17 +181,9 @@ def upload():
     items, problems = detection_service.parse_csv(data)
     preview = _preview(items, problems)
     if not preview["errors"]:
-        import_form.csv_text.data = data.decode("utf-8-sig") if _is_utf8(data) else data.decode("gb18030")
+        import_form.upload.data = _stash(data)
     status = 200 if not preview["errors"] else 422
     return render_template("review/upload.html", form=upload_form, preview=preview, import_form=import_form), status
-
-
-def _is_utf8(data: bytes) -> bool:
-    try:
-        data.decode("utf-8-sig")
-        return True
-    except UnicodeDecodeError:
-        return False
 
 
 def _preview(items: list[dict], problems: list[dict]) -> dict:

@@ -111,14 +111,16 @@ def test_csv_preview_then_import_all_rows(login_as, work):
     token = csrf_from(html)
     import re
 
-    csv_field = re.search(r'name="csv_text" type="hidden" value="([^"]*)"', html)
-    import html as htmllib
-
-    done = client.c.post("/detections/upload", data={"csv_text": htmllib.unescape(csv_field.group(1)),
-                                                     "csrf_token": token})
+    upload = re.search(r'name="upload" type="hidden" value="([^"]*)"', html).group(1)
+    stranger = login_as("admin").post("/detections/upload", data={"upload": upload})  # another session
+    assert stranger.status_code == 302
+    assert db.session.scalar(select(func.count(Detection.id))) == 1
+    done = client.c.post("/detections/upload", data={"upload": upload, "csrf_token": token})
     assert done.status_code == 302
     rows = db.session.scalars(select(Detection).order_by(Detection.id)).all()
     assert [r.id for r in rows][0] == existing and len(rows) == 3
+    again = client.c.post("/detections/upload", data={"upload": upload, "csrf_token": token}, follow_redirects=True)
+    assert "expired" in again.get_data(as_text=True)  # an import happens once
     assert rows[1].similarity == pytest.approx(0.87) and rows[1].source == "csv" and rows[2].licensed
 
 
