@@ -153,9 +153,6 @@ def test_watched_urls_with_new_content_become_detections(ids):
     assert watched.last_sha256 == "2" * 64
 
 
-@pytest.mark.xfail(strict=False, raises=AssertionError,
-                   reason="netguard.safe_fetch fails on plain HTTP answers (settimeout on the socket http.client has "
-                          "closed: EBADF); passes once capture/netguard.py is fixed")
 def test_url_rechecks_fetch_for_real_through_the_outbound_guard(app, case):
     """A server on loopback (allowed in tests by ALLOW_PRIVATE_URLS): 200 stays active, 404 is removed."""
     import threading
