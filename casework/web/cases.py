@@ -131,7 +131,8 @@ def index():
     args = {k: v for k, v in request.args.items() if k != "page"}
     return render_template("cases/index.html", rows=rows, total=total, page=page, per_page=per_page, f=f,
                            url_counts=url_counts, stages=STAGE_LABELS, priorities=PRIORITY_LABELS, owners=owners,
-                           internal=internal, args=args)
+                           outcomes=OUTCOME_LABELS, internal=internal, redacted=current_user.role == "creator",
+                           args=args)
 
 
 @bp.route("/cases/new", methods=["GET", "POST"])

@@ -35,6 +35,8 @@ def test_list_scopes_and_filters(login_as, setup):
     assert "Case on A" in counsel and "Case on B" not in counsel
     creator2 = login_as("creator2").get("/cases").get_data(as_text=True)
     assert "Case on B" in creator2 and "Case on A" not in creator2
+    creator = login_as("creator").get("/cases").get_data(as_text=True)
+    assert "Case on A" in creator and "Counsel" not in creator  # who represents us is internal
     tagged = login_as("legal").get("/cases?tag=film").get_data(as_text=True)
     assert "Case on A" in tagged and "Case on B" not in tagged
     staged = login_as("legal").get("/cases?stage=letter&priority=normal").get_data(as_text=True)
