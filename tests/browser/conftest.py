@@ -66,8 +66,10 @@ def live_server(fresh_database, tmp_path):
             server.stop()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def browser():
+    """One Chromium for the browser tests, stopped when they are done: Playwright's sync API keeps an event
+    loop in this thread while it runs, and other tests (captures) start Playwright themselves."""
     from playwright.sync_api import sync_playwright
 
     if not os.path.exists(CHROMIUM):
