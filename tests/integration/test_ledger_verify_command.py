@@ -121,3 +121,15 @@ def test_key_and_checkpoint_commands(app, logged):
     assert key.exit_code == 0 and key.output.strip() == str(ledger.verifier_key())
     made = app.test_cli_runner().invoke(args=["ledger", "checkpoint"])
     assert made.exit_code == 0 and made.output.split("\n")[1] == "30"
+
+
+def test_a_deleted_node_is_reported_and_no_proof_is_made_without_it(app, logged):
+    drop_triggers("ledger_node")
+    db.session.execute(text("DELETE FROM ledger_node WHERE level = 0 AND idx = 5"))
+    db.session.commit()
+    result = run_verify(app, "--no-rehash")
+    assert result.exit_code == 1
+    assert "PROBLEM node (0, 5): missing" in result.output
+    assert "PROBLEM node (count): 55 nodes stored; a tree of 30 leaves has 56" in result.output
+    with pytest.raises(Exception, match=r"node \(0, 5\)"):
+        ledger.receipt(4, now=NOW)  # its sibling's proof needs the missing node
