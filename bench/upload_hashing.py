@@ -41,7 +41,7 @@ def child(code: str, *args: str) -> tuple[float, int, str]:
     Dirty pages of the previous step are written back first (sync, then a pause), so that one
     step's writeback does not slow the next one down."""
     os.sync()
-    time.sleep(1)
+    time.sleep(3)
     start = time.perf_counter()
     proc = subprocess.Popen([PY, "-c", code, *args], cwd=ROOT, stdout=subprocess.PIPE, text=True)
     out = proc.stdout.read()
@@ -186,22 +186,24 @@ def main() -> None:
         print(f"{args.size_mib} MiB file; medians of {args.runs} runs")
         report("openssl dgst -sha256", statistics.median(t for t, _ in ossl))
 
-        runs = [child(HASH, str(src)) for _ in range(args.runs)]
-        assert all(out.split()[0] == expected for _, _, out in runs), "store hash differs from openssl's"
-        report("store: sha256_stream (hash only)", statistics.median(float(out.split()[2]) for _, _, out in runs),
-               max(rss for _, rss, _ in runs))
-
-        runs = [child(STAGE, str(src), str(tmp / "blobs")) for _ in range(args.runs)]
-        assert all(out.split()[0] == expected for _, _, out in runs)
-        rss = max(r for _, r, _ in runs)
-        stage = statistics.median(float(out.split()[2]) for _, _, out in runs)
-        commit = statistics.median(float(out.split()[3]) for _, _, out in runs)
+        # The steps are interleaved run by run, so that disk writeback after one step's delete
+        # falls on every step alike rather than always on the same one.
+        hashed, staged, copied = [], [], []
+        for _ in range(args.runs):
+            hashed.append(child(HASH, str(src)))
+            staged.append(child(STAGE, str(src), str(tmp / "blobs")))
+            copied.append(child(COPY, str(src), str(tmp / "copy.bin")))
+        assert all(out.split()[0] == expected for _, _, out in hashed + staged), "store hash differs from openssl's"
+        report("store: sha256_stream (hash only)", statistics.median(float(out.split()[2]) for _, _, out in hashed),
+               max(rss for _, rss, _ in hashed))
+        rss = max(r for _, r, _ in staged)
+        stage = statistics.median(float(out.split()[2]) for _, _, out in staged)
+        commit = statistics.median(float(out.split()[3]) for _, _, out in staged)
         report("store: stage (hash + write to its temp file)", stage, rss)
         report("store: stage + commit (+ fsync, link)", stage + commit, rss)
-        runs = [child(COPY, str(src), str(tmp / "copy.bin")) for _ in range(args.runs)]
-        write = statistics.median(float(out.split()[0]) for _, _, out in runs)
-        fsync = statistics.median(float(out.split()[1]) for _, _, out in runs)
-        rss = max(r for _, r, _ in runs)
+        write = statistics.median(float(out.split()[0]) for _, _, out in copied)
+        fsync = statistics.median(float(out.split()[1]) for _, _, out in copied)
+        rss = max(r for _, r, _ in copied)
         report("plain copy, no hashing (write)", write, rss)
         report("plain copy, no hashing (write + fsync)", write + fsync, rss)
 
