@@ -117,3 +117,4 @@ def client_ip() -> str:
 from casework.policy import accounts  # noqa: E402,F401
 from casework.policy import cases  # noqa: E402,F401
 from casework.policy import works  # noqa: E402,F401
+from casework.policy import evidence  # noqa: E402,F401
