@@ -13,3 +13,4 @@ from casework.models.works import WORK_KINDS, Work, WorkFile  # noqa: F401
 from casework.models.ledger import Checkpoint, Deposit, LedgerNode, LedgerState  # noqa: F401
 from casework.models.documents import Document, DocumentTemplate, Sending  # noqa: F401
 from casework.models.evidence import Bundle, CustodyEvent, EvidenceItem, ShareDownload, ShareLink  # noqa: F401
+from casework.models.litigation import Hearing, LitigationCost, LitigationFiling, LitigationParty, LitigationRecord  # noqa: F401
