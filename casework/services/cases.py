@@ -106,6 +106,9 @@ def open_case(*, title: str, works: Sequence, actor: Actor, now: datetime, infri
     record_event(case, "opened", note, actor=actor, now=now, to_stage="review",
                  data={"works": work_ids, "infringer": infringer.id if infringer else None})
     events.emit("case.opened", {"case_id": case.id, "title": case.title}, case_id=case.id, now=now)
+    if owner is not None or counsel is not None:
+        events.emit("case.assigned", {"owner": owner.id if owner else None, "counsel": counsel.id if counsel else None,
+                                      "actor": actor.ledger_name}, case_id=case.id, now=now)
     audit.record(actor, "case.open", case, case.title, now=now)
     return case
 
@@ -229,6 +232,9 @@ def assign(case: Case, *, actor: Actor, now: datetime, owner=_UNSET, counsel=_UN
     if data:  # who holds the case is part of the record; tags are bookkeeping
         record_event(case, "assigned", "; ".join(c for c in changes if not c.startswith("tags")), actor=actor,
                      now=now, data=data)
+        if "owner" in data or "counsel" in data:  # the new holders are told (notifications, webhooks)
+            events.emit("case.assigned", {**{k: data[k] for k in ("owner", "counsel") if k in data},
+                                          "actor": actor.ledger_name}, case_id=case.id, now=now)
     audit.record(actor, "case.assign", case, "; ".join(changes), now=now)
     return changes
 
