@@ -14,3 +14,4 @@ from casework.models.ledger import Checkpoint, Deposit, LedgerNode, LedgerState 
 from casework.models.documents import Document, DocumentTemplate, Sending  # noqa: F401
 from casework.models.evidence import Bundle, CustodyEvent, EvidenceItem, ShareDownload, ShareLink  # noqa: F401
 from casework.models.litigation import Hearing, LitigationCost, LitigationFiling, LitigationParty, LitigationRecord  # noqa: F401
+from casework.models.takedowns import PlatformTakedownPolicy, TakedownEvent, TakedownNotice, takedown_url  # noqa: F401
