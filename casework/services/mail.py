@@ -1,13 +1,15 @@
 """Plain-text e-mail through the configured SMTP server, sent only after the commit.
 
 Without SMTP_HOST nothing is sent (the audit log and the visible flags still say what happened).
+A message may carry attachments (a signed PDF), and the caller may ask to hear how delivery went
+(``on_result(ok, error)``, called after the attempt, outside the request's transaction).
 """
 from __future__ import annotations
 
 import logging
 import smtplib
 from email.message import EmailMessage
-from typing import Iterable, Optional
+from typing import Callable, Iterable, Optional, Sequence
 
 from flask import current_app
 
@@ -21,7 +23,12 @@ def configured() -> bool:
     return bool(current_app.config.get("SMTP_HOST"))
 
 
-def send_after_commit(recipients: Iterable[str], subject: str, body: str, *, link: Optional[str] = None) -> bool:
+Attachment = tuple[str, str, bytes]  # (file name, media type, content)
+
+
+def send_after_commit(recipients: Iterable[str], subject: str, body: str, *, link: Optional[str] = None,
+                      attachments: Sequence[Attachment] = (),
+                      on_result: Optional[Callable[[bool, str], None]] = None) -> bool:
     """Queue a message for after the caller's commit; False when SMTP is not configured."""
     recipients = [r for r in recipients if r]
     if not recipients or not configured():
@@ -35,9 +42,21 @@ def send_after_commit(recipients: Iterable[str], subject: str, body: str, *, lin
     message["To"] = ", ".join(recipients)
     message["Subject"] = f"[{cfg['SITE_NAME']}] {subject}"
     message.set_content(body)
+    for name, media_type, content in attachments:
+        maintype, _, subtype = media_type.partition("/")
+        message.add_attachment(content, maintype=maintype, subtype=subtype or "octet-stream", filename=name)
 
     def send() -> None:
-        deliver(message, cfg)
+        if on_result is None:
+            deliver(message, cfg)
+            return
+        try:
+            deliver(message, cfg)
+        except (OSError, smtplib.SMTPException) as exc:
+            log.error("mail to %s failed: %s", message["To"], exc)
+            on_result(False, f"{type(exc).__name__}: {exc}")
+        else:
+            on_result(True, "")
 
     effects.after_commit(db.session, send)
     return True
