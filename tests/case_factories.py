@@ -65,3 +65,21 @@ def case_at(stage: str, works, *, title: str = "A case", counsel=None, owner=Non
         db.session.execute(update(Case).where(Case.id == case.id).values(**values))
         db.session.expire(case)
     return case
+
+
+def sealed_bundle(case):
+    """A sealed evidence bundle for `case` (its hash deposited; no ZIP is written): what the litigation
+    guard asks for, for tests that move a case into litigation."""
+    from casework.models.evidence import Bundle
+    from casework.services import ledger
+
+    digest = hashlib.sha256(f"bundle {next(_seq)}".encode()).hexdigest()
+    bundle = Bundle(case_id=case.id, status="queued", progress=0.0, error="", created_at=NOW)
+    db.session.add(bundle)
+    db.session.flush()
+    dep = ledger.deposit(kind="bundle", sha256=digest, size=2048, subject=f"bundle:{bundle.id}", actor=system(),
+                         now=NOW)
+    bundle.sha256, bundle.size, bundle.deposit_index = digest, 2048, dep.index
+    bundle.status, bundle.progress, bundle.sealed_at, bundle.files = "sealed", 1.0, NOW, 0
+    db.session.flush()
+    return bundle

@@ -21,6 +21,7 @@ from casework.workflow.engine import (  # noqa: F401
     MoveOption, WorkflowError, can_assign, can_note, can_transition, can_view_notes, move_options, transition,
 )
 from casework.workflow import builtin_guards  # noqa: E402,F401  (registers the built-in guards)
+from casework.workflow import evidence_guards  # noqa: E402,F401  (litigation needs a sealed bundle)
 
 __all__ = [
     "Stage", "TRANSITIONS", "OUTCOMES", "allowed_targets", "is_allowed", "Move", "guard", "guards_for", "check",
