@@ -118,3 +118,4 @@ from casework.policy import accounts  # noqa: E402,F401
 from casework.policy import cases  # noqa: E402,F401
 from casework.policy import works  # noqa: E402,F401
 from casework.policy import evidence  # noqa: E402,F401
+from casework.policy import documents  # noqa: E402,F401
