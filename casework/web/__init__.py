@@ -13,8 +13,10 @@ def register(app: Flask) -> None:
     from casework.web import account, admin, auth, main
     from casework.web import cases, dashboard, jobs, monitoring, review
     from casework.web import works
+    from casework.web import litigation, portal, workspace
 
-    for module in (auth, main, account, admin, dashboard, review, cases, monitoring, jobs, works):
+    for module in (auth, main, account, admin, dashboard, review, cases, monitoring, jobs, works,
+                   litigation, workspace, portal):
         app.register_blueprint(module.bp)
     errors.register(app)
     nav.register(app)

@@ -18,6 +18,8 @@ class NavItem:
 
 NAV: list[NavItem] = [
     NavItem("dashboard.index", _l("Dashboard"), ("admin", "legal"), 10),
+    NavItem("workspace.index", _l("Your cases"), ("counsel",), 10),
+    NavItem("portal.index", _l("Home"), ("creator",), 10),
     NavItem("review.queue", _l("Review"), ("admin", "legal"), 20),
     NavItem("works.index", _l("Works"), ("admin", "legal", "counsel", "creator"), 25),
     NavItem("works.verify", _l("Verify"), ("admin", "legal", "counsel", "creator"), 80),
