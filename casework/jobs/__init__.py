@@ -30,5 +30,6 @@ def job(name: str):
 def load_jobs() -> dict[str, JobFn]:
     """Import the modules that register jobs (and the task handlers the scheduler runs)."""
     from casework.jobs import builtin  # noqa: F401
+    from casework.jobs import notifications  # noqa: F401
 
     return JOBS

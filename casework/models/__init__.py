@@ -15,3 +15,5 @@ from casework.models.documents import Document, DocumentTemplate, Sending  # noq
 from casework.models.evidence import Bundle, CustodyEvent, EvidenceItem, ShareDownload, ShareLink  # noqa: F401
 from casework.models.litigation import Hearing, LitigationCost, LitigationFiling, LitigationParty, LitigationRecord  # noqa: F401
 from casework.models.takedowns import PlatformTakedownPolicy, TakedownEvent, TakedownNotice, takedown_url  # noqa: F401
+from casework.models.notifications import (Notification, NotificationPreference, WebhookDelivery,  # noqa: F401
+                                           WebhookSubscription)

@@ -80,7 +80,11 @@ def is_overdue(deadline: Deadline, now: datetime) -> bool:
 
 
 def remind_due(*, actor: Actor, now: datetime, within: timedelta = REMIND_BEFORE) -> list[Deadline]:
-    """Remind owners of open deadlines due within `within` that were not reminded yet (idempotent)."""
+    """Remind of open deadlines due within `within` that were not reminded yet (idempotent).
+
+    Reminders and escalations are outbox events (deadline.due_soon, deadline.overdue); the
+    notifications job tells the people concerned, each as they chose, after this commits.
+    """
     rows = list(db.session.scalars(
         select(Deadline).where(Deadline.status == "open", Deadline.reminded_at.is_(None),
                                Deadline.due_at >= now, Deadline.due_at <= now + within)
@@ -88,14 +92,14 @@ def remind_due(*, actor: Actor, now: datetime, within: timedelta = REMIND_BEFORE
     for d in rows:
         d.reminded_at = now
         audit.record(actor, "deadline.remind", d, f"{d.title} due {d.due_at.isoformat()}", now=now)
-        _mail(d, f"Reminder: {d.title} is due {d.due_at:%Y-%m-%d %H:%M} UTC",
-              "is due soon")
+        events.emit("deadline.due_soon", {"deadline_id": d.id, "kind": d.kind, "title": d.title,
+                                          "due_at": events.rfc3339(d.due_at)}, case_id=d.case_id, now=now)
     db.session.flush()
     return rows
 
 
 def escalate_overdue(*, actor: Actor, now: datetime) -> list[Deadline]:
-    """Flag open deadlines past their due time (once each): an audit entry, an outbox event, an e-mail."""
+    """Flag open deadlines past their due time (once each): an audit entry and an outbox event."""
     rows = list(db.session.scalars(
         select(Deadline).where(Deadline.status == "open", Deadline.escalated_at.is_(None), Deadline.due_at < now)
         .order_by(Deadline.due_at)))
@@ -104,24 +108,6 @@ def escalate_overdue(*, actor: Actor, now: datetime) -> list[Deadline]:
         audit.record(actor, "deadline.escalate", d, f"{d.title} overdue since {d.due_at.isoformat()}", now=now)
         events.emit("deadline.overdue", {"deadline_id": d.id, "kind": d.kind, "due_at": events.rfc3339(d.due_at)},
                     case_id=d.case_id, now=now)
-        _mail(d, f"Overdue: {d.title} was due {d.due_at:%Y-%m-%d %H:%M} UTC", "is overdue", escalate=True)
     db.session.flush()
     return rows
 
-
-def _mail(deadline: Deadline, subject: str, state: str, escalate: bool = False) -> None:
-    """Queue an e-mail to the owner (and, when escalating, to every legal user) after the commit."""
-    from casework.services import mail
-
-    recipients = []
-    if deadline.owner is not None and deadline.owner.active:
-        recipients.append(deadline.owner.email)
-    if escalate:
-        recipients += list(db.session.scalars(select(User.email).where(User.role == "legal", User.active.is_(True))))
-    recipients = sorted(set(recipients))
-    if not recipients:
-        return
-    case = f" (case #{deadline.case_id})" if deadline.case_id else ""
-    body = (f"The deadline \"{deadline.title}\"{case} {state}.\n"
-            f"Kind: {deadline.kind}\nDue: {deadline.due_at:%Y-%m-%d %H:%M} UTC\n")
-    mail.send_after_commit(recipients, subject, body, link=f"/cases/{deadline.case_id}" if deadline.case_id else None)

@@ -13,10 +13,11 @@ def register(app: Flask) -> None:
     from casework.web import account, admin, auth, main
     from casework.web import cases, dashboard, jobs, monitoring, review
     from casework.web import works
+    from casework.web import inbox, reports, webhooks
     from casework.web import litigation, portal, workspace
 
     for module in (auth, main, account, admin, dashboard, review, cases, monitoring, jobs, works,
-                   litigation, workspace, portal):
+                   litigation, workspace, portal, inbox, reports, webhooks):
         app.register_blueprint(module.bp)
     errors.register(app)
     nav.register(app)

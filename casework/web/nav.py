@@ -7,6 +7,8 @@ from flask import Flask, current_app
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
+from casework.web.inbox import INBOX_LABEL
+
 
 @dataclass(frozen=True)
 class NavItem:
@@ -28,6 +30,9 @@ NAV: list[NavItem] = [
     NavItem("monitoring.infringers", _l("Infringers"), ("admin", "legal"), 60),
     NavItem("monitoring.platforms", _l("Platforms"), ("admin", "legal"), 62),
     NavItem("jobs.index", _l("Jobs"), ("admin", "legal"), 92),
+    NavItem("reports.index", _l("Reports"), ("admin", "legal"), 70),
+    NavItem("webhooks.index", _l("Webhooks"), ("admin",), 93),
+    NavItem("inbox.index", INBOX_LABEL, ("admin", "legal", "counsel", "creator"), 98),
     NavItem("admin.users", _l("Users"), ("admin",), 90),
     NavItem("admin.holders", _l("Rights holders"), ("admin", "legal"), 85),
     NavItem("admin.audit_log", _l("Audit log"), ("admin",), 95),
