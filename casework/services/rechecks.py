@@ -27,6 +27,10 @@ RECHECK_EVERY = timedelta(hours=6)
 MAX_BYTES = 20 * 1024 * 1024
 TIMEOUT = 20.0
 THREADS = 8
+# Other domains act on a confirmed status change in the same transaction as the check, without this
+# module knowing them: fn(case_url, old_status, new_status, *, actor, now). The takedown domain moves
+# a notice to removed once every URL it covers is confirmed gone.
+URL_STATUS_LISTENERS: list[Callable[..., None]] = []
 
 
 @dataclass(frozen=True)
@@ -125,6 +129,8 @@ def _apply(row: CaseUrl, fetched: Fetched, *, actor: Actor, now: datetime) -> st
         events.emit("case_url.status_changed", {"case_url_id": row.id, "url": row.url_normalized, "from": old,
                                                 "to": outcome, "status_code": fetched.status_code},
                     case_id=row.case_id, now=now)
+        for listener in URL_STATUS_LISTENERS:
+            listener(row, old, outcome, actor=actor, now=now)
     return outcome
 
 
