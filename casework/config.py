@@ -80,14 +80,18 @@ def load(instance_path: str) -> dict:
         "LEDGER_ORIGIN": os.environ.get("LEDGER_ORIGIN", "yidun.example/ledger"),
         "LEDGER_KEY_FILE": os.environ.get("LEDGER_KEY_FILE", str(instance / "ledger-key.txt")),
         "TSA_URL": os.environ.get("TSA_URL", ""),
-        # Signing (paths; the development PKI is generated into instance/pki by `flask signing init-dev`)
-        "PKI_DIR": os.environ.get("PKI_DIR", str(instance / "pki")),
-        "SIGNING_P12": os.environ.get("SIGNING_P12", ""),
-        "SIGNING_P12_PASSWORD": os.environ.get("SIGNING_P12_PASSWORD", ""),
-        "SIGNING_KEY_PEM": os.environ.get("SIGNING_KEY_PEM", ""),
-        "SIGNING_CERT_PEM": os.environ.get("SIGNING_CERT_PEM", ""),
-        "SIGNING_CHAIN_PEM": os.environ.get("SIGNING_CHAIN_PEM", ""),
-        "TRUST_ROOTS_PEM": os.environ.get("TRUST_ROOTS_PEM", ""),
+        # Signing: `flask --app app signing init-dev` writes a development PKI into SIGNING_DEV_DIR,
+        # and the other paths default to its files. Lists of paths are separated by os.pathsep (":").
+        "SIGNING_DEV_DIR": os.environ.get("SIGNING_DEV_DIR", str(instance / "signing")),
+        "SIGNING_KEY": os.environ.get("SIGNING_KEY", str(instance / "signing" / "signer.key")),
+        "SIGNING_CERT": os.environ.get("SIGNING_CERT", str(instance / "signing" / "signer.pem")),
+        "SIGNING_CHAIN": os.environ.get("SIGNING_CHAIN", ""),  # empty: the dev root when the dev key is used
+        "SIGNING_KEY_PASSWORD": os.environ.get("SIGNING_KEY_PASSWORD", ""),
+        "SIGNING_LEVEL": os.environ.get("SIGNING_LEVEL", "B-T"),
+        "SIGNING_TSA_URL": os.environ.get("SIGNING_TSA_URL", ""),
+        "SIGNING_TRUST_ROOTS": os.environ.get("SIGNING_TRUST_ROOTS", str(instance / "signing" / "root-ca.pem")),
+        "SIGNING_CRLS": os.environ.get("SIGNING_CRLS", ""),  # for B-LT/B-LTA; empty: the dev CRL with the dev key
+        "SIGNING_STAMP_FONT": os.environ.get("SIGNING_STAMP_FONT", ""),
         # Outbound requests (captures, re-checks, webhooks)
         "ALLOW_PRIVATE_URLS": _bool("ALLOW_PRIVATE_URLS"),
         "CHROMIUM_PATH": os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium"),
