@@ -13,9 +13,8 @@ PORT=${PORT:-5000}
 export PUBLIC_BASE_URL=${PUBLIC_BASE_URL:-http://$HOST:$PORT}
 
 .venv/bin/flask db upgrade
-for cmd in "signing init-dev" "ledger init"; do
-  if .venv/bin/flask $cmd --help >/dev/null 2>&1; then .venv/bin/flask $cmd; fi
-done
+.venv/bin/flask signing init-dev   # development PKI in instance/signing (left alone when it exists)
+if .venv/bin/flask ledger init --help >/dev/null 2>&1; then .venv/bin/flask ledger init; fi
 .venv/bin/flask seed-demo
 
 if .venv/bin/flask scheduler --help >/dev/null 2>&1; then
