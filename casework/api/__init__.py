@@ -12,6 +12,7 @@ def register(app: Flask) -> None:
     from casework.api import ledger, works  # noqa: F401
     from casework.api import webhooks  # noqa: F401
     from casework.api import litigation  # noqa: F401
+    from casework.api import takedowns  # noqa: F401
     from casework.extensions import csrf
 
     csrf.exempt(bp)  # the API accepts bearer tokens only, never the session cookie
