@@ -10,6 +10,7 @@ def register(app: Flask) -> None:
     from casework.api import accounts, openapi  # noqa: F401  (modules register their endpoints)
     from casework.api import cases, detections  # noqa: F401
     from casework.api import ledger, works  # noqa: F401
+    from casework.api import evidence  # noqa: F401
     from casework.api import webhooks  # noqa: F401
     from casework.api import litigation  # noqa: F401
     from casework.api import takedowns  # noqa: F401

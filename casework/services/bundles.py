@@ -353,6 +353,13 @@ def find_share_link(token: str, *, now: datetime) -> Optional[ShareLink]:
     return link
 
 
+def share_url(token: str) -> str:
+    """The address to give the court: PUBLIC_BASE_URL + the public share route."""
+    from flask import current_app, url_for
+
+    return (current_app.config.get("PUBLIC_BASE_URL") or "").rstrip("/") + url_for("evidence.shared", token=token)
+
+
 def revoke_share_link(link: ShareLink, *, actor: Actor, now: datetime) -> None:
     if link.revoked_at is None:
         link.revoked_at = now

@@ -130,11 +130,11 @@ def _next_exhibit(case_id: int) -> int:
 
 def _seal_item(item: EvidenceItem, *, sha256: str, size: int, actor: Actor, now: datetime) -> None:
     """Deposit a stored item and give it its exhibit number; sign the checkpoint covering it."""
-    item.sha256, item.size = sha256, size
     dep = ledger.deposit(kind="evidence", sha256=sha256, size=size, subject=f"evidence:{item.id}", actor=actor,
                          now=now, extra={"case": item.case_id, "evidence_kind": item.kind})
-    item.deposit_index = dep.index
-    item.exhibit_no = _next_exhibit(item.case_id)
+    exhibit = _next_exhibit(item.case_id)
+    # All at once: a done item has its hash and deposit (a check constraint), a pending one neither.
+    item.sha256, item.size, item.deposit_index, item.exhibit_no = sha256, size, dep.index, exhibit
     item.status, item.error = "done", ""
     db.session.flush()
     # The checkpoint that proves the deposit, timestamped by the TSA when one is configured.
