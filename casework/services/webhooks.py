@@ -126,9 +126,11 @@ def deliver_pending(*, now: datetime, limit: int = 200, post: Optional[Poster] =
     """First attempts for new outbox events, then the retries that are due. Returns counts."""
     post = post or _default_poster()
     counts = {"delivered": 0, "failed": 0, "gave_up": 0}
-    subs = list(db.session.scalars(select(WebhookSubscription).where(WebhookSubscription.active.is_(True))
-                                   .order_by(WebhookSubscription.id)))
-    types = sorted({t for s in subs for t in (s.events or [])})
+    every = list(db.session.scalars(select(WebhookSubscription).order_by(WebhookSubscription.id)))
+    # Disabled subscriptions' types are read too, so what happens while one is disabled is passed over
+    # for good instead of arriving in a burst when it is enabled again.
+    types = sorted({t for s in every for t in (s.events or [])})
+    subs = [s for s in every if s.active]
     if types:
         for event in events.pending(CONSUMER, types=types, limit=limit):
             for sub in subs:
