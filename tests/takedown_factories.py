@@ -1,7 +1,8 @@
 """Factories for the takedown tests: platforms, a case with URLs on them, and takedowns in each state.
 
-`sent_takedown` drafts a notice and sends it through the service (signing the notice document first
-when the documents service is installed), so tests start from a real "sent" row.
+`sent_takedown` drafts a notice, approves and signs its document (the development PKI of
+tests/signing_fixtures.py: use the `signed_app` fixture) and sends it through the service, so tests
+start from a real "sent" row.
 """
 from __future__ import annotations
 
@@ -36,20 +37,9 @@ def case_with_urls(holder_id: int, urls: list[str], *, stage: str = "takedown", 
 
 
 def ready_to_send(td) -> None:
-    """Approve the notice (the documents' real completeness gate) and sign it.
-
-    Signing uses the installation's signing set-up; where that is not configured (SigningFailed), the
-    set-up writes the signed state directly, as case_at() writes a stage: a stored PDF, its deposit,
-    and the signed columns, so the sending is still checked by the documents service itself.
-    """
-    import hashlib
-    import io
-
-    from sqlalchemy import update
-
+    """Approve the notice (the documents' real completeness gate) and sign it (tests use `signed_app`)."""
     from casework.models.documents import Document
-    from casework.services import documents, ledger
-    from casework.storage import get_storage
+    from casework.services import documents
 
     doc = db.session.get(Document, td.document_id)
     if doc.status == "draft":
@@ -58,22 +48,8 @@ def ready_to_send(td) -> None:
             party = "complainant" if doc.kind == "takedown_notice_us" else "right_holder"
             documents.update_fields(doc, {f"{party}.{k}": v for k, v in ours.items()}, actor=system(), now=NOW)
         documents.approve(doc, actor=system(), now=NOW)
-    if doc.status != "approved":
-        return
-    try:
+    if doc.status == "approved":
         documents.sign(doc, actor=system(), now=NOW)
-        return
-    except documents.SigningFailed:
-        pass
-    content = b"%PDF-1.7 signed notice " + doc.file_number.encode()
-    staged = get_storage().stage(io.BytesIO(content))
-    staged.commit()
-    dep = ledger.deposit(kind="document", sha256=staged.sha256, size=staged.size, subject=f"document:{doc.id}",
-                         actor=system(), now=NOW)
-    db.session.execute(update(Document).where(Document.id == doc.id).values(
-        status="signed", signed_at=NOW, sha256=hashlib.sha256(content).hexdigest(), size=len(content),
-        deposit_index=dep.index, pades_level="B-B"))
-    db.session.expire(doc)
 
 
 def sent_takedown(case, plat, *, at=NOW, reference: str = "REF-1"):

@@ -11,12 +11,13 @@ from sqlalchemy import select
 from casework.extensions import db
 from casework.models.takedowns import TakedownNotice
 from casework.services import takedowns as service
+from tests.signing_fixtures import signed_app, signing_pki  # noqa: F401
 from tests.case_factories import NOW, system
 from tests.takedown_factories import case_with_urls, platform, ready_to_send, sent_takedown
 
 
 @pytest.fixture
-def setup(ids, people):
+def setup(signed_app, ids, people):
     plat = platform("web_form", "us", domain="tube-acl.example")
     case = case_with_urls(ids["holder_a"], ["https://tube-acl.example/v/1"], counsel=people["counsel"],
                           owner=people["legal"])
@@ -56,7 +57,7 @@ def test_staff_work_takedowns_on_pages(login_as, setup, role):
     assert db.session.get(TakedownNotice, td.id).status == "acknowledged"
 
 
-def test_case_page_offers_the_takedown_stage_through_the_workflow(login_as, ids, people):
+def test_case_page_offers_the_takedown_stage_through_the_workflow(login_as, ids):
     case = case_with_urls(ids["holder_a"], ["https://tube-acl.example/v/9"], stage="letter")
     platform("web_form", "us", domain="tube-acl.example")
     db.session.commit()

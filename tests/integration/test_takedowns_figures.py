@@ -9,13 +9,14 @@ from casework.jobs.builtin import url_rechecks
 from casework.services import takedown_figures
 from casework.services import takedowns as service
 from casework.services.rechecks import Fetched
+from tests.signing_fixtures import signed_app, signing_pki  # noqa: F401
 from tests.case_factories import NOW, system
 from tests.takedown_factories import case_with_urls, platform, sent_takedown
 
 DAY = timedelta(days=1)
 
 
-def test_figures_match_a_hand_count(ids, login_as, client, token_for):
+def test_figures_match_a_hand_count(signed_app, ids, login_as, client, token_for):
     plat = platform("web_form", "us", domain="figures.example")
     other = platform("web_form", "us", domain="quiet.example")
     cases = [case_with_urls(ids["holder_a"], [f"https://figures.example/v/{n}"]) for n in range(5)]

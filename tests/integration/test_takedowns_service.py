@@ -17,6 +17,7 @@ from casework.models.scheduling import Deadline, DomainEvent
 from casework.models.takedowns import TakedownEvent
 from casework.services import takedowns as service
 from casework.services.rechecks import Fetched
+from tests.signing_fixtures import signed_app, signing_pki  # noqa: F401
 from tests.case_factories import NOW, system
 from tests.takedown_factories import case_with_urls, platform, ready_to_send, sent_takedown
 
@@ -26,7 +27,7 @@ def nothing(*a):
 
 
 @pytest.fixture
-def setup(ids):
+def setup(signed_app, ids):
     yt = platform("web_form", "us", domain="tube.example")
     wb = platform("email", "cn", domain="weibo.example")
     case = case_with_urls(ids["holder_a"], ["https://tube.example/watch?v=1", "https://tube.example/watch?v=2",
@@ -239,7 +240,7 @@ def loopback(app):
         server.server_close()
 
 
-def test_recheck_through_a_real_server_confirms_404_and_410_but_not_200(ids, loopback):
+def test_recheck_through_a_real_server_confirms_404_and_410_but_not_200(signed_app, ids, loopback):
     plat = platform("api", "us", domain="127.0.0.1")
     gone_case = case_with_urls(ids["holder_a"], [f"{loopback}/gone", f"{loopback}/gone-for-good"])
     up_case = case_with_urls(ids["holder_a"], [f"{loopback}/still-here"])
@@ -250,3 +251,39 @@ def test_recheck_through_a_real_server_confirms_404_and_410_but_not_200(ids, loo
     assert gone.status == "removed" and gone.removed_at == check
     assert sorted(u.last_status_code for u in gone.urls) == [404, 410]
     assert up.status == "sent" and up.removed_at is None and up.urls[0].last_status_code == 200
+
+
+def test_email_channel_sends_the_signed_pdf_after_the_commit(app, setup, ids):
+    """A platform taking notices by e-mail: SMTP (aiosmtpd on loopback) gets the signed PDF attached."""
+    import email
+    import time
+
+    from tests.integration.test_notifications_mail import Smtp
+
+    plat = platform("email", "us", domain="mailtube.example")
+    case = case_with_urls(ids["holder_a"], ["https://mailtube.example/v/1"])
+    td = service.create_takedown(case, plat, actor=system(), now=NOW)
+    ready_to_send(td)
+    with pytest.raises(service.TransitionRefused, match="not configured"):  # no SMTP: refused, nothing sent
+        service.send(td, actor=system(), now=NOW)
+    assert td.status == "draft"
+    server = Smtp()
+    saved = {k: app.config.get(k) for k in ("SMTP_HOST", "SMTP_PORT", "MAIL_FROM")}
+    app.config.update(SMTP_HOST="127.0.0.1", SMTP_PORT=server.port, MAIL_FROM="casework@test.example")
+    try:
+        service.send(td, actor=system(), now=NOW)
+        assert server.messages == []  # not before the commit
+        db.session.commit()
+        for _ in range(100):
+            if server.messages:
+                break
+            time.sleep(0.05)
+        [envelope] = server.messages
+        assert envelope.rcpt_tos == ["notices@mailtube.example"]
+        message = email.message_from_bytes(envelope.content)
+        [pdf] = [p for p in message.walk() if p.get_content_type() == "application/pdf"]
+        assert pdf.get_payload(decode=True).startswith(b"%PDF")
+    finally:
+        app.config.update(saved)
+        server.stop()
+    assert (td.status, td.sent_channel, td.sent_recipient) == ("sent", "email", "notices@mailtube.example")
