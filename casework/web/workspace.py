@@ -27,7 +27,7 @@ from casework.web.litigation import HEARING_LABELS, labels
 bp = Blueprint("workspace", __name__)
 main.HOME_BY_ROLE.setdefault("counsel", "workspace.index")
 
-COUNTED = ("evidence", "documents", "bundles")
+COUNTED = ("evidence", "documents")
 # Case pages of other domains that counsel may open, by the path after /cases/<id>/.
 LINKED = ("evidence", "bundles", "documents")
 
@@ -44,12 +44,23 @@ def _case_pages() -> dict[str, str]:
     return found
 
 
+def _bundles(case: Case) -> list[dict]:
+    """The case's evidence bundles with a link to each, where the evidence domain offers them."""
+    try:
+        from casework.services.bundles import bundles_of
+    except ImportError:
+        return []
+    endpoint = "evidence.bundle" if "evidence.bundle" in current_app.view_functions else None
+    return [{"bundle": b, "url": url_for(endpoint, bundle_id=b.id) if endpoint else None} for b in bundles_of(case)]
+
+
 def _counts(case: Case, user) -> dict[str, int]:
     out = {}
     for name in COUNTED:
         fn = JSON_SECTIONS.get(name)
         if fn is not None:
-            out[name] = len(fn(case, user) or [])
+            # The evidence section lists the case team's bundles too ("type": "bundle"): they are shown apart.
+            out[name] = sum(1 for x in (fn(case, user) or []) if not (isinstance(x, dict) and x.get("type") == "bundle"))
     return out
 
 
@@ -70,7 +81,7 @@ def index():
     by_case = {c.id: c for c in cases}
     pages = _case_pages()
     rows = [{"case": c, "counts": _counts(c, current_user), "deadlines": deadlines[c.id],
-             "record": litigation_service.record_for(c),
+             "record": litigation_service.record_for(c), "bundles": _bundles(c),
              "links": {name: url_for(endpoint, case_id=c.id) for name, endpoint in pages.items()}}
             for c in cases]
     return render_template("workspace/index.html", rows=rows, hearings=hearings, by_case=by_case, now=when,

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
+
 from casework.extensions import db
 from casework.services import cases as case_service
 from casework.services import detections
@@ -96,3 +98,22 @@ def test_creators_case_json_has_no_notes_or_internal_litigation(client, token_fo
 def test_portal_is_for_creators(login_as):
     for role in ("legal", "counsel", "admin"):
         assert login_as(role).get("/portal").status_code == 403
+
+
+def test_creator_gets_a_signed_certificate_of_their_own_works_only(app, login_as, ids, tmp_path):
+    import re
+
+    signing = pytest.importorskip("tests.signing_fixtures")
+    mine = make_work(ids["holder_a"], "Certified poster")
+    other = make_work(ids["holder_b"], "Not yours")
+    db.session.commit()
+    with signing.use_signing(app, signing.signing_settings(tmp_path / "pki")):
+        page = login_as("creator")
+        assert page.post(f"/portal/works/{mine.id}/certificate", data={"lang": "zh"}).status_code == 302
+        assert page.post(f"/portal/works/{other.id}/certificate", data={"lang": "zh"}).status_code == 404
+        html = page.get("/portal").get_data(as_text=True)
+        links = re.findall(r'href="(/portal/certificates/\d+\.pdf)"', html)
+        assert len(links) == 1
+        pdf = page.get(links[0])
+        assert pdf.status_code == 200 and pdf.mimetype == "application/pdf" and pdf.data.startswith(b"%PDF")
+        assert login_as("creator2").get(links[0]).status_code == 404
