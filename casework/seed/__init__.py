@@ -10,6 +10,7 @@ from typing import Callable
 
 from casework.seed import accounts as _accounts
 from casework.seed import cases as _cases
+from casework.seed import takedowns as _takedowns
 from casework.seed import works as _works
 
 DEMO_PASSWORD = "demo-password"
@@ -17,6 +18,7 @@ DEMO_USERS = ("admin@demo.test", "legal@demo.test", "counsel@demo.test", "creato
 
 # step(now) -> list of report lines
 STEPS: list[Callable[[datetime], list[str]]] = [_accounts.seed, _works.seed, _cases.seed]  # keep cases after works: it needs works
+STEPS.append(_takedowns.seed)  # after cases (its platforms and cases) and after documents, where that step is
 
 
 def run(now: datetime) -> list[str]:
