@@ -371,3 +371,25 @@ def custody_json(event: CustodyEvent) -> dict:
     return {"id": event.id, "action": event.action, "at": rfc3339(event.at), "actor_kind": event.actor_kind,
             "actor": event.actor_label, "user_id": event.user_id, "share_link_id": event.share_link_id,
             "bundle_id": event.bundle_id, "remote_addr": event.remote_addr, "user_agent": event.user_agent}
+
+
+# --- citations in documents ----------------------------------------------------------------------
+
+def evidence_source(case) -> list[dict]:
+    """The case's finished evidence as letters, notices and the evidence catalogue cite it."""
+    return [{"title": item.title or item.original_filename or item.kind, "kind": item.kind, "url": item.url,
+             "source": item.url or item.supplied_by, "captured_at": item.captured_at or item.supplied_at,
+             "sha256": item.sha256, "size": item.size, "deposit_index": item.deposit_index,
+             "exhibit_no": item.exhibit_no}
+            for item in items_of(case, done_only=True)]
+
+
+def _register_with_documents() -> None:
+    try:
+        from casework.services.documents import register_evidence_source
+    except ImportError:  # an installation without the documents domain
+        return
+    register_evidence_source(evidence_source)
+
+
+_register_with_documents()
