@@ -29,6 +29,8 @@ from signing.errors import FontError
 __all__ = ["StampFont", "load_stamp_font", "StampFontFactory"]
 
 _name = generic.NameObject
+_COMMON_CHARS = "0123456789abcdefABCDEF-:./ "
+_SUBSETS_KEPT = 64
 
 
 @dataclass(frozen=True, eq=False)
@@ -59,8 +61,15 @@ class StampFont:
     descriptor: dict = field(repr=False)
     """Font descriptor metrics (ascent, descent, bbox, cap height, italic angle, weight)."""
 
+    common_gids: frozenset[int] = field(default=frozenset(), repr=False)
+    """Glyphs always put in the subset (digits, hex letters, URL punctuation): then stamps that differ
+    only in time and link share one subset, and ``subsets`` serves them without subsetting again."""
+
+    subsets: dict = field(default_factory=dict, repr=False)
+    """Cache: frozenset of glyph ids -> subset font bytes (at most ``_SUBSETS_KEPT`` entries)."""
+
     lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
-    """HarfBuzz fonts are not documented as thread-safe for shaping: one shaper at a time."""
+    """Guards ``subsets`` (signatures run in several threads in the bulk job)."""
 
     @property
     def is_cff(self) -> bool:
@@ -104,8 +113,10 @@ def load_stamp_font(path: str, index: int = 0) -> StampFont:
     except Exception as exc:  # fontTools raises many types for a bad file
         raise FontError(f"stamp font {path} (face {index}) is not a readable OpenType font: {exc}") from None
     face = hb.Face(hb.Blob(data), index)
+    probe = hb.Font(face)
+    common = frozenset(g for g in (probe.get_nominal_glyph(ord(c)) for c in _COMMON_CHARS) if g)
     return StampFont(path=path, index=index, data=data, face=face, ps_name="".join(ps_name.split()),
-                     units_per_em=upem, cid_of_gid=cid_of_gid, descriptor=descriptor)
+                     units_per_em=upem, cid_of_gid=cid_of_gid, descriptor=descriptor, common_gids=common)
 
 
 def _table(font_bytes: bytes, tag: bytes) -> bytes:
@@ -171,17 +182,28 @@ class _StampFontEngine(FontEngine):
         return self._ref
 
     def _subset(self) -> bytes:
+        font = self.font
+        gids = frozenset(self._widths) | font.common_gids
+        with font.lock:
+            cached = font.subsets.get(gids)
+        if cached is not None:
+            return cached
         plan_input = hb.SubsetInput()
-        for gid in self._widths:
+        for gid in gids:
             plan_input.glyph_set.add(gid)
         flags = hb.SubsetFlags.NO_LAYOUT_CLOSURE | hb.SubsetFlags.NOTDEF_OUTLINE
-        if not self.font.is_cff:
+        if not font.is_cff:
             flags |= hb.SubsetFlags.RETAIN_GIDS  # CIDToGIDMap /Identity: glyph ids must not move
         plan_input.flags = flags
-        face = hb.subset(self.font.face, plan_input)
+        face = hb.subset(font.face, plan_input)
         if face is None:
-            raise FontError(f"subsetting {self.font.path} failed")
-        return face.blob.data
+            raise FontError(f"subsetting {font.path} failed")
+        data = face.blob.data
+        with font.lock:
+            if len(font.subsets) >= _SUBSETS_KEPT:
+                font.subsets.pop(next(iter(font.subsets)))
+            font.subsets[gids] = data
+        return data
 
     def _tounicode(self) -> generic.StreamObject:
         body = "\n".join(_segment_cmap((cid, text.encode("utf-16be")) for cid, text in self._to_unicode.items()))
