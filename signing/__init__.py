@@ -8,6 +8,7 @@ and calls ``sign_pdf`` / ``validate_pdf``; every error is a ``SigningError``.
     signed = sign_pdf(pdf, profile, signer_name="王静", verification_url="https://.../verify/...")
     report = validate_pdf(signed, Trust.from_files(["root-ca.pem"]))
 """
+from signing import _logs
 from signing.devpki import DevPki, create_dev_pki
 from signing.errors import (
     FontError, InvalidPdf, KeyLoadError, KeyPassphraseError, PkiError, ProfileError, SignatureFailed, SigningError,
@@ -27,3 +28,5 @@ __all__ = [
     "SigningError", "KeyLoadError", "KeyPassphraseError", "InvalidPdf", "TimestampError", "ProfileError",
     "FontError", "PkiError", "SignatureFailed",
 ]
+
+_logs.install()

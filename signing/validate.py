@@ -19,6 +19,7 @@ from pyhanko.pdf_utils.misc import PdfError
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign.diff_analysis import ModificationLevel
 from pyhanko.sign.validation.errors import SignatureValidationError
+from pyhanko.sign.validation.settings import KeyUsageConstraints
 from pyhanko.sign.validation import validate_pdf_signature
 from pyhanko.sign.validation.dss import DocumentSecurityStore, NoDSSFoundError
 from pyhanko.sign.validation.status import SignatureCoverageLevel
@@ -28,6 +29,10 @@ from signing.errors import InvalidPdf
 from signing.keys import load_certificates
 
 __all__ = ["Trust", "SignatureReport", "ValidationReport", "validate_pdf"]
+
+#: A document signature needs a certificate for digital signatures or non-repudiation (either:
+#: pyHanko's default asks for non-repudiation only, which many real signing certificates lack).
+_KEY_USAGE = KeyUsageConstraints(key_usage={"digital_signature", "non_repudiation"}, match_all_key_usages=False)
 
 
 @dataclass(frozen=True)
@@ -170,7 +175,8 @@ def _cn(cert) -> Optional[str]:
 def _one(embedded, trust: Trust, dss, doc_ts_revisions: list[int]) -> SignatureReport:
     name = str(embedded.field_name)
     try:
-        status = validate_pdf_signature(embedded, signer_validation_context=_context(trust, dss))
+        status = validate_pdf_signature(embedded, signer_validation_context=_context(trust, dss),
+                                        key_usage_settings=_KEY_USAGE)
     except (SignatureValidationError, PdfError, ValueError, KeyError, TypeError) as exc:
         signer = None
         try:
