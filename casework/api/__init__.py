@@ -12,6 +12,7 @@ def register(app: Flask) -> None:
     from casework.api import ledger, works  # noqa: F401
     from casework.api import evidence  # noqa: F401
     from casework.api import webhooks  # noqa: F401
+    from casework.api import documents  # noqa: F401
     from casework.api import litigation  # noqa: F401
     from casework.api import takedowns  # noqa: F401
     from casework.extensions import csrf

@@ -13,12 +13,13 @@ def register(app: Flask) -> None:
     from casework.web import account, admin, auth, main
     from casework.web import cases, dashboard, jobs, monitoring, review
     from casework.web import works
+    from casework.web import documents
     from casework.web import evidence
     from casework.web import inbox, reports, webhooks
     from casework.web import litigation, portal, workspace
     from casework.web import takedowns
 
-    for module in (auth, main, account, admin, dashboard, review, cases, monitoring, jobs, works, evidence, takedowns,
+    for module in (auth, main, account, admin, dashboard, review, cases, monitoring, jobs, works, documents, evidence, takedowns,
                    litigation, workspace, portal, inbox, reports, webhooks):
         app.register_blueprint(module.bp)
     errors.register(app)

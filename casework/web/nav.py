@@ -30,6 +30,7 @@ NAV: list[NavItem] = [
     NavItem("monitoring.infringers", _l("Infringers"), ("admin", "legal"), 60),
     NavItem("monitoring.platforms", _l("Platforms"), ("admin", "legal"), 62),
     NavItem("takedowns.platforms", _l("Takedowns"), ("admin", "legal"), 63),
+    NavItem("documents.index", _l("Documents"), ("admin", "legal", "counsel"), 40),
     NavItem("jobs.index", _l("Jobs"), ("admin", "legal"), 92),
     NavItem("reports.index", _l("Reports"), ("admin", "legal"), 70),
     NavItem("webhooks.index", _l("Webhooks"), ("admin",), 93),
