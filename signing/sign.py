@@ -113,7 +113,7 @@ def sign_pdf(pdf_bytes: bytes, profile: SignProfile, *, signer_name: str, verifi
         reason=reason, location=location, name=_one_line(signer_name) or None,
         embed_validation_info=embed, use_pades_lta=lta,
         validation_context=validation_context(profile.validation) if embed and profile.validation else None)
-    box = tuple(round(v) for v in profile.stamp_box)
+    box = tuple(float(v) for v in profile.stamp_box)  # exactly the box the document reserved
     pdf_signer = PdfSigner(meta, profile.key.pyhanko_signer, timestamper=profile.timestamper,
                            stamp_style=_stamp_style(profile),
                            new_field_spec=SigFieldSpec(sig_field_name=field_name, on_page=profile.stamp_page, box=box))
