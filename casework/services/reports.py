@@ -5,8 +5,9 @@ spends in each stage (from the case timeline), and what other domains contribute
 notices sent, money recovered) through the small registry below.
 
 Contributions: a domain registers `@contribution("key", label)` with a function taking the
-`ReportFilter` and the case-narrowing clause and returning rows `[(label, value)]` (or None when it
-has nothing recorded). The two built in here read the documents and litigation tables through the
+`ReportFilter` and the case-narrowing clause and returning rows `[(item, value)]` (or None when it
+has nothing recorded); an item is a stable key (the pages translate the ones they know) or a
+currency code. The two built in here read the documents and litigation tables through the
 metadata (`document`, `litigation_record`), so they work as soon as those tables exist, and a domain
 may register its own function under the same key to replace them.
 """
@@ -103,7 +104,7 @@ def _documents_sent(f: ReportFilter, case_clause) -> Optional[list[tuple[str, ob
     counts = dict(db.session.execute(stmt).all())
     letters = counts.get("cease_desist", 0)
     notices = sum(n for k, n in counts.items() if k.startswith("takedown_notice"))
-    return [(str(_l("Cease-and-desist letters")), letters), (str(_l("Takedown notices")), notices)]
+    return [("cease_desist_letters", letters), ("takedown_notices", notices)]
 
 
 @contribution("money_recovered", _l("Money recovered (paid)"))

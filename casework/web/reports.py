@@ -9,6 +9,7 @@ from datetime import date, timedelta
 from flask import Blueprint, Response, render_template, request
 from flask_babel import get_locale
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from casework.extensions import db
@@ -22,6 +23,7 @@ from casework.web.helpers import now
 bp = Blueprint("reports", __name__)
 
 DEFAULT_DAYS = 30
+ITEM_LABELS = {"cease_desist_letters": _l("Cease-and-desist letters"), "takedown_notices": _l("Takedown notices")}
 
 
 def _filter() -> tuple[service.ReportFilter, list[str]]:
@@ -70,7 +72,7 @@ def _context(report: service.Report) -> dict:
     medians = [(str(STAGE_LABELS[s]), v, n) for s, v, n in report.stage_medians]
     return {
         "report": report, "f": f, "names": names, "args": args, "stages": STAGE_LABELS, "outcomes": OUTCOME_LABELS,
-        "medians": medians,
+        "medians": medians, "item_labels": ITEM_LABELS,
         "median_chart": charts.hbar([(label, v) for label, v, _n in medians if v is not None],
                                     title=_("Median days in each stage"), unit=" d"),
         "platform_chart": charts.hbar(report.detections_by_platform, title=_("Detections by platform")),
