@@ -54,6 +54,8 @@ EVENTS = {
     "document_sent": _l("We sent a letter or notice"),
     "evidence_added": _l("We preserved evidence of the infringement"),
     "bundle_sealed": _l("We sealed the evidence for court"),
+    "url_removed": _l("A copy was taken down"),
+    "url_restored": _l("A copy came back online"),
     "litigation_opened": _l("We took the case to court"),
     "litigation_hearing": _l("A court hearing was scheduled"),
     "litigation_hearing_changed": _l("A court hearing was moved"),

@@ -1,20 +1,7 @@
-"""Litigation records: court, claims, parties, hearings, court deadlines, costs, filings, judgment or settlement.
-
-Every change is audited and recorded as a case timeline row, which is deposited in the ledger in the
-same transaction (`cases.add_event` -> `ledger.deposit_json`); the row's note is the full plain
-description of the change, so its deposited hash covers what was recorded. Hearings and procedural
-deadlines are casework `Deadline` rows, so the scheduler reminds about and escalates them.
-
-Closing: a case whose record says how it ended (settled, judgment won or lost) is closed with that
-outcome through `casework.workflow.transition`; the guard below refuses a closing outcome that
-contradicts the record.
-"""
+"""Reading and changing a case's litigation record: each change audited and a deposited timeline row."""
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass
-from datetime import date, datetime
-from decimal import Decimal, InvalidOperation
+from datetime import datetime
 from typing import Any, Optional
 
 from sqlalchemy import select
@@ -22,100 +9,19 @@ from sqlalchemy import select
 from casework.extensions import db
 from casework.models.cases import Case
 from casework.models.litigation import (COST_KINDS, COURT_DEADLINE_KINDS, FILING_KINDS, HEARING_DEADLINE_KIND,
-                                        HEARING_KINDS, PARTY_SIDES, RESOLUTIONS, Hearing, LitigationCost,
-                                        LitigationFiling, LitigationParty, LitigationRecord)
+                                        HEARING_KINDS, PARTY_SIDES, Hearing, LitigationCost, LitigationFiling,
+                                        LitigationParty, LitigationRecord)
 from casework.models.scheduling import Deadline
-from casework.policy import litigation as _policy  # noqa: F401  (registers the litigation rules)
 from casework.services import audit
 from casework.services import cases as case_service
 from casework.services import deadlines as deadline_service
 from casework.services.actor import Actor
-from casework.workflow import Move, guard
+from casework.services.litigation.values import (LitigationError, _aware, _date, _text, format_amount, parse_amount,
+                                                 parse_currency)
 
-MAX_MINOR = 10 ** 15  # ten trillion in major units: far beyond any claim, well inside BIGINT
-_CURRENCY = re.compile(r"^[A-Z]{3}$")
 RECORD_FIELDS = ("court", "case_number", "cause_of_action", "filing_date", "claim_amount", "claim_currency",
                  "injunction_sought")
 LIMITS = {"court": 300, "case_number": 100, "cause_of_action": 300}
-
-
-class LitigationError(ValueError):
-    """A litigation change that cannot be made; `field` names the input at fault (for forms and 422s)."""
-
-    def __init__(self, message: str, field: Optional[str] = None):
-        super().__init__(message)
-        self.field = field
-
-
-# --- values ---------------------------------------------------------------------------------------
-
-def parse_amount(value: Any, field: str = "amount") -> Optional[int]:
-    """'12,345.67' (or a number) -> 1234567 minor units; None/'' -> None. At most two decimals, never negative."""
-    if value is None or (isinstance(value, str) and not value.strip()):
-        return None
-    if isinstance(value, bool):
-        raise LitigationError(f"{field}: give an amount such as 12345.67", field)
-    try:
-        amount = Decimal(str(value).replace(",", "").strip())
-    except InvalidOperation:
-        raise LitigationError(f"{field}: {value!r} is not an amount such as 12345.67", field) from None
-    if not amount.is_finite() or amount < 0:
-        raise LitigationError(f"{field}: an amount is a number of at least 0", field)
-    minor = amount * 100
-    if minor != minor.to_integral_value():
-        raise LitigationError(f"{field}: at most two decimal places", field)
-    if minor >= MAX_MINOR:
-        raise LitigationError(f"{field}: the amount is too large", field)
-    return int(minor)
-
-
-def format_amount(minor: Optional[int]) -> str:
-    if minor is None:
-        return ""
-    return f"{Decimal(minor) / 100:,.2f}"
-
-
-def amount_str(minor: Optional[int]) -> Optional[str]:
-    """The JSON form: a decimal string (exact), e.g. "12345.67"."""
-    return None if minor is None else f"{Decimal(minor) / 100:.2f}"
-
-
-def parse_currency(value: Any, field: str = "currency") -> str:
-    text = str(value or "").strip().upper()
-    if not _CURRENCY.match(text):
-        raise LitigationError(f"{field}: an ISO 4217 code of three letters, such as CNY or USD", field)
-    return text
-
-
-def _text(value: Any, field: str, limit: int) -> str:
-    text = str(value or "").strip()
-    if len(text) > limit:
-        raise LitigationError(f"{field}: at most {limit} characters", field)
-    return text
-
-
-def _date(value: Any, field: str) -> Optional[date]:
-    if value is None or value == "":
-        return None
-    if isinstance(value, datetime):
-        return value.date()
-    if isinstance(value, date):
-        return value
-    try:
-        return date.fromisoformat(str(value))
-    except ValueError:
-        raise LitigationError(f"{field}: {value!r} is not a date like 2026-01-31", field) from None
-
-
-def _aware(value: Any, field: str) -> datetime:
-    if isinstance(value, str):
-        try:
-            value = datetime.fromisoformat(value.replace("Z", "+00:00"))
-        except ValueError:
-            raise LitigationError(f"{field}: {value!r} is not a time like 2026-01-31T09:30:00Z", field) from None
-    if not isinstance(value, datetime) or value.tzinfo is None:
-        raise LitigationError(f"{field}: give a time with its UTC offset", field)
-    return value
 
 
 # --- reading --------------------------------------------------------------------------------------
@@ -419,127 +325,3 @@ def add_filing(case: Case, *, kind: str, ref_id: Any, filed_on: Any, note: str =
     _changed(case, record, "filing", f"{kind} #{ref_id} filed on {day.isoformat()}"
              + (f": {filing.note}" if filing.note else ""), actor=actor, now=now, data={"filing": filing.id})
     return filing
-
-
-@dataclass(frozen=True)
-class Resolution:
-    resolution: str
-    resolved_on: Any
-    amount_awarded: Any = None
-    amount_paid: Any = None
-    currency: str = "CNY"
-    note: str = ""
-
-
-def resolve(case: Case, resolution: Resolution, *, actor: Actor, now: datetime) -> LitigationRecord:
-    """Record the judgment or settlement (or correct it, e.g. when payment arrives)."""
-    if resolution.resolution not in RESOLUTIONS:
-        raise LitigationError(f"resolution: one of {', '.join(RESOLUTIONS)}", "resolution")
-    day = _date(resolution.resolved_on, "resolved_on")
-    if day is None:
-        raise LitigationError("resolved_on: the date of the judgment or settlement", "resolved_on")
-    awarded = parse_amount(resolution.amount_awarded, "amount_awarded")
-    paid = parse_amount(resolution.amount_paid, "amount_paid")
-    if resolution.resolution == "judgment_lost" and awarded:
-        raise LitigationError("amount_awarded: a lost judgment awards nothing", "amount_awarded")
-    currency = parse_currency(resolution.currency, "currency")
-    note = _text(resolution.note, "note", 5000)
-    record = open_record(case, actor=actor, now=now)
-    values = {"resolution": resolution.resolution, "resolved_on": day, "amount_awarded_minor": awarded,
-              "amount_paid_minor": paid, "resolution_currency": currency, "resolution_note": note}
-    values = {k: v for k, v in values.items() if getattr(record, k) != v}
-    if not values:
-        return record
-    for key, value in values.items():
-        setattr(record, key, value)
-    word = {"settled": "settlement", "judgment_won": "judgment won", "judgment_lost": "judgment lost"}
-    summary = (f"{word[record.resolution]} on {record.resolved_on.isoformat()}; "
-               f"{'agreed' if record.resolution == 'settled' else 'awarded'} {currency} "
-               f"{format_amount(record.amount_awarded_minor) or '—'}; paid {currency} "
-               f"{format_amount(record.amount_paid_minor) or '—'}" + (f"; {note}" if note else ""))
-    _changed(case, record, "resolved", summary, actor=actor, now=now,
-             data={"resolution": record.resolution, "fields": sorted(values)})
-    return record
-
-
-def close_case(case: Case, *, actor: Actor, now: datetime, note: Optional[str] = None):
-    """Close the case with the outcome its record decides, through the workflow (guards and all)."""
-    from casework.workflow import WorkflowError, transition
-
-    record = record_for(case)
-    if record is None or record.resolution is None:
-        raise WorkflowError("record the judgment or settlement before closing the case from its litigation")
-    return transition(case, "closed", actor=actor, now=now, note=note or f"closed: {record.resolution}",
-                      outcome=record.resolution)
-
-
-@guard("closed")
-def outcome_follows_the_record(case, move: Move) -> Optional[str]:
-    """Settled / judgment won / judgment lost follow from the litigation record, never contradict it.
-
-    A settlement reached before any court action needs no record; a judgment always does, and a case
-    in litigation closes as settled or by judgment only once the record says so.
-    """
-    in_court = move.from_stage.value == "litigation"
-    if move.outcome not in RESOLUTIONS and not in_court:
-        return None
-    record = record_for(case)
-    resolution = record.resolution if record is not None else None
-    if move.outcome in RESOLUTIONS and resolution is None and (in_court or move.outcome != "settled"):
-        return (f"record the {'settlement' if move.outcome == 'settled' else 'judgment'} in the case's litigation "
-                f"record before closing it as {move.outcome}")
-    if resolution is not None and move.outcome != resolution and (move.outcome in RESOLUTIONS or in_court):
-        return f"the litigation record says {resolution}: close the case with that outcome"
-    return None
-
-
-# --- JSON -----------------------------------------------------------------------------------------
-
-def _rfc3339(value):
-    from casework.services.events import rfc3339
-
-    return rfc3339(value)
-
-
-def deadline_json(d: Deadline, now: datetime) -> dict:
-    return {"id": d.id, "kind": d.kind, "title": d.title, "due_at": _rfc3339(d.due_at), "status": d.status,
-            "overdue": d.status == "open" and d.due_at < now, "done_at": _rfc3339(d.done_at)}
-
-
-def hearing_json(h: Hearing, *, full: bool = True) -> dict:
-    out = {"id": h.id, "at": _rfc3339(h.at), "kind": h.kind, "place": h.place}
-    if full:
-        out.update(note=h.note, deadline_id=h.deadline_id)
-    return out
-
-
-def record_json(record: LitigationRecord, case: Case, *, full: bool, now: datetime) -> dict:
-    """The record as the API shows it: `full` for staff and counsel; creators get the public facts only."""
-    out: dict[str, Any] = {
-        "id": record.id, "case_id": record.case_id, "court": record.court, "case_number": record.case_number,
-        "cause_of_action": record.cause_of_action,
-        "filing_date": record.filing_date.isoformat() if record.filing_date else None,
-        "hearings": [hearing_json(h, full=full) for h in record.hearings],
-        "resolution": None if record.resolution is None else {
-            "kind": record.resolution, "date": record.resolved_on.isoformat(),
-            "amount_awarded": amount_str(record.amount_awarded_minor),
-            "amount_paid": amount_str(record.amount_paid_minor), "currency": record.resolution_currency},
-        "updated_at": _rfc3339(record.updated_at),
-    }
-    if full:
-        out.update(
-            claims={"amount": amount_str(record.claim_amount_minor), "currency": record.claim_currency,
-                    "injunction_sought": record.injunction_sought},
-            parties=[{"id": p.id, "side": p.side, "name": p.name, "counsel_name": p.counsel_name,
-                      "counsel_firm": p.counsel_firm, "counsel_contact": p.counsel_contact} for p in record.parties],
-            deadlines=[deadline_json(d, now) for d in court_deadlines(case)],
-            costs=[{"id": c.id, "kind": c.kind, "incurred_on": c.incurred_on.isoformat(),
-                    "amount": amount_str(c.amount_minor), "currency": c.currency, "description": c.description}
-                   for c in record.costs],
-            cost_totals={cur: amount_str(v) for cur, v in sorted(totals(record).items())},
-            filings=[{"id": f.id, "kind": f.kind, "ref_id": f.ref_id, "filed_on": f.filed_on.isoformat(),
-                      "note": f.note} for f in record.filings],
-        )
-        if out["resolution"] is not None:
-            out["resolution"]["note"] = record.resolution_note
-    return out
