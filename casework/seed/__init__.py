@@ -12,6 +12,7 @@ from casework.seed import accounts as _accounts
 from casework.seed import cases as _cases
 from casework.seed import documents as _documents
 from casework.seed import litigation as _litigation
+from casework.seed import notifications as _notifications
 from casework.seed import takedowns as _takedowns
 from casework.seed import works as _works
 
@@ -23,6 +24,7 @@ STEPS: list[Callable[[datetime], list[str]]] = [_accounts.seed, _works.seed, _ca
 STEPS.append(_documents.seed)  # after cases: letters on the demo cases; before takedowns
 STEPS.append(_takedowns.seed)  # after cases (its platforms and cases) and after documents, where that step is
 STEPS.append(_litigation.seed)  # after cases, and after evidence where that step is: court needs a sealed bundle
+STEPS.append(_notifications.seed)  # keep last: it turns what every step before left in the outbox into notifications
 
 
 def run(now: datetime) -> list[str]:
