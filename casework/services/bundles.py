@@ -1,6 +1,7 @@
 """Evidence bundles: the ZIP a court or outside counsel verifies offline (API.md "Evidence bundles").
 
-    request_bundle(case, actor=, now=) -> Bundle              queued; the "evidence.bundle" task builds it
+    request_bundle(case, actor=, now=) -> Bundle              signs the catalogue; the "evidence.bundle" task
+                                                              builds the bundle of the evidence it lists
     build(bundle, actor=, now=, progress=)                    writes, stores, deposits and seals it
     has_sealed_bundle(case) -> bool                           what the litigation guard asks
     create_share_link(bundle, ...) -> (ShareLink, token)      the raw token exists only in this answer
@@ -56,19 +57,33 @@ class BundleError(ValueError):
 
 
 def request_bundle(case: Case, *, actor: Actor, now: datetime) -> Bundle:
-    """Queue an export of the case's evidence (the task "evidence.bundle" builds it)."""
+    """Sign the evidence catalogue of the case's finished evidence and queue the export of exactly that
+    evidence (the task "evidence.bundle" writes, stores and seals the ZIP).
+
+    The catalogue is signed here, like any document a person signs, rather than in the export task:
+    rendering a Chinese PDF costs the process about 175 MB whatever the bundle's size, and the task
+    that streams gigabytes then stays small. Raises BundleError (nothing written) when there is no
+    finished evidence or the catalogue cannot be signed.
+    """
     from casework.services import tasks
     from casework.services.capture_jobs import BUNDLE_TASK
 
-    if not evidence_service.items_of(case, done_only=True):
+    items = evidence_service.items_of(case, done_only=True)
+    if not items:
         raise BundleError("the case has no finished evidence yet: capture a page or upload a file first")
+    try:
+        catalogue = _catalogue(case, actor=actor, now=now)
+    except ValueError as exc:  # the documents domain's errors: not configured for signing, elements missing
+        raise BundleError(f"the evidence catalogue could not be signed: {exc}") from None
     bundle = Bundle(case_id=case.id, status="queued", progress=0.0, error="", created_by_id=actor.user_id,
                     created_at=now)
     db.session.add(bundle)
     db.session.flush()
-    task = tasks.enqueue(BUNDLE_TASK, {"bundle_id": bundle.id}, actor=actor, now=now, case_id=case.id, max_attempts=2)
+    params = {"bundle_id": bundle.id, "item_ids": [i.id for i in items],
+              "catalogue_id": catalogue.id if catalogue is not None else None}
+    task = tasks.enqueue(BUNDLE_TASK, params, actor=actor, now=now, case_id=case.id, max_attempts=2)
     bundle.task_id = task.id
-    audit.record(actor, "bundle.requested", bundle, f"case {case.id}", now=now)
+    audit.record(actor, "bundle.requested", bundle, f"case {case.id}: {len(items)} item(s)", now=now)
     return bundle
 
 
@@ -96,17 +111,19 @@ def _evidence_entries(items: list[EvidenceItem]) -> list[_Entry]:
     return out
 
 
-def _signed_documents(case: Case) -> list:
-    """The case's signed documents (letters, notices, catalogues), if the documents domain is present."""
+def _signed_documents(case: Case, catalogue_id: Optional[int]) -> list:
+    """The case's signed documents (letters, notices) and this bundle's own evidence catalogue (older
+    catalogues list other evidence and are left out), if the documents domain is present."""
     try:
         from casework.models.documents import Document
     except ImportError:
         return []
-    return list(db.session.scalars(
+    docs = db.session.scalars(
         select(Document).where(Document.case_id == case.id,
                                Document.status.in_(("signed", "sent", "answered", "no_answer")),
                                Document.sha256.is_not(None), Document.deposit_index.is_not(None))
-        .order_by(Document.id)))
+        .order_by(Document.id))
+    return [d for d in docs if d.kind != "evidence_catalogue" or d.id == catalogue_id]
 
 
 def _document_entry(doc) -> _Entry:
@@ -192,21 +209,30 @@ def _write_zip(target: str, entries: list[_Entry], receipts: dict[int, dict], ma
 # --- building ------------------------------------------------------------------------------------
 
 def build(bundle: Bundle, *, actor: Actor, now: datetime, progress: Callable[[float, str], None] = lambda f, m: None,
+          item_ids: Optional[list[int]] = None, catalogue_id: Optional[int] = None,
           workdir: Optional[str] = None) -> Bundle:
-    """Write, store, deposit and seal the bundle (in the caller's transaction; the blob is linked last)."""
+    """Write, store, deposit and seal the bundle (in the caller's transaction; the blob is linked last).
+
+    `item_ids` and `catalogue_id` are what request_bundle chose (the evidence the catalogue lists);
+    without them, every finished item of the case and no catalogue.
+    """
     if bundle.status == "sealed":
         raise BundleError("this bundle is sealed already")
     case = db.session.get(Case, bundle.case_id)
     bundle.status = "building"
     items = evidence_service.items_of(case, done_only=True)
+    if item_ids is not None:
+        wanted = set(item_ids)
+        items = [i for i in items if i.id in wanted]
+        if len(items) != len(wanted):
+            raise BundleError("evidence listed in the catalogue is no longer available: export again")
     if not items:
         raise BundleError("the case has no finished evidence to bundle")
     progress(0.02, "collecting evidence and documents")
     entries = _evidence_entries(items)
-    catalogue = _catalogue(case, actor=actor, now=now)
-    documents = _signed_documents(case)
-    if catalogue is not None and all(d.id != catalogue.id for d in documents):
-        documents.append(catalogue)
+    documents = _signed_documents(case, catalogue_id)
+    if catalogue_id is not None and all(d.id != catalogue_id for d in documents):
+        raise BundleError(f"the bundle's evidence catalogue (document {catalogue_id}) is not signed: export again")
     entries += [_document_entry(d) for d in documents]
     storage = get_storage()
     for entry in entries:

@@ -254,3 +254,25 @@ def test_who_may_export_and_read_bundles(signed_app, client, token_for, case):
     # A case without finished evidence has nothing to bundle: refused before any task is queued.
     empty = case_at("evidence", [make_work(1)], title="empty")
     assert client.post(f"/api/v1/cases/{empty.id}/bundles", headers=legal).status_code == 409
+
+
+def test_a_damaged_blob_stops_the_export_with_the_reason(signed_app, client, token_for, case):
+    import os
+    from datetime import timedelta
+
+    from casework.storage import get_storage
+
+    legal = token_for("legal")
+    item = upload(client, legal, case.id, make_png(9, 9) + os.urandom(64), "unique.png", "screenshot")
+    bundle_id = client.post(f"/api/v1/cases/{case.id}/bundles", headers=legal).json["id"]
+    path = get_storage().path(item["sha256"])
+    with open(path, "ab") as fh:
+        fh.write(b"bit rot")
+    now = utcnow()
+    task_service.run_pending_tasks(now)
+    assert client.get(f"/api/v1/bundles/{bundle_id}", headers=legal).json["status"] == "queued"  # retried later
+    task_service.run_pending_tasks(now + timedelta(minutes=5))
+    body = client.get(f"/api/v1/bundles/{bundle_id}", headers=legal).json
+    assert body["status"] == "failed" and "no longer hashes to its deposit" in body["error"]
+    assert body["sha256"] is None and body["deposit_index"] is None
+    assert client.get(f"/api/v1/bundles/{bundle_id}/download", headers=legal).status_code == 409
