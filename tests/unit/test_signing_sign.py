@@ -117,3 +117,24 @@ def test_unreachable_tsa_is_a_timestamp_error(letter_pdf, signer_key, signing_pk
     profile = SignProfile(key=signer_key, level="B-T", timestamper=http_timestamper(f"http://127.0.0.1:{port}/"))
     with pytest.raises(TimestampError):
         _sign(letter_pdf, profile)
+
+
+def test_a_signature_larger_than_the_reserve_is_retried_with_pyhanko_measuring(monkeypatch, letter_pdf, signer_key,
+                                                                               signing_pki, dev_trust):
+    import signing.sign as sign_module
+
+    monkeypatch.setattr(sign_module, "_RESERVE", 600)  # far too small for a CMS with two certificates
+    signed = _sign(letter_pdf, _profile("B-B", signer_key, signing_pki))
+    [report] = validate_pdf(signed, dev_trust).signatures
+    assert report.intact and report.trusted
+
+
+def test_truetype_stamp_font_is_embedded_too(tmp_path, letter_pdf, signer_key):
+    from signing import FontError
+
+    font = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"
+    signed = _sign(letter_pdf, SignProfile(key=signer_key, stamp_font=font), signer_name="Jane Doe")
+    fonts = _tool(tmp_path, "pdffonts", signed).splitlines()[2:]
+    assert any("DejaVuSans" in line and line.split()[-5] == "yes" for line in fonts)
+    with pytest.raises(FontError):
+        _sign(letter_pdf, SignProfile(key=signer_key, stamp_font=str(tmp_path / "missing.otf")))
