@@ -26,11 +26,12 @@ from signing.devpki import DevPki, dev_pki_paths
 from signing.timestamps import InProcessTimestamper
 
 __all__ = ["SigningNotConfigured", "build_profile", "build_trust", "current_profile", "current_trust",
-           "register", "INIT_DEV_HINT"]
+           "register", "INIT_DEV_HINT", "SETTINGS"]
 
 log = logging.getLogger(__name__)
 INIT_DEV_HINT = "run `flask --app app signing init-dev` to create the development keys"
-_SETTINGS = ("SIGNING_DEV_DIR", "SIGNING_KEY", "SIGNING_CERT", "SIGNING_CHAIN", "SIGNING_KEY_PASSWORD",
+#: The settings a profile is built from (copy these into a worker process to build the same profile there).
+SETTINGS = _SETTINGS = ("SIGNING_DEV_DIR", "SIGNING_KEY", "SIGNING_CERT", "SIGNING_CHAIN", "SIGNING_KEY_PASSWORD",
              "SIGNING_LEVEL", "SIGNING_TSA_URL", "SIGNING_TRUST_ROOTS", "SIGNING_CRLS", "SIGNING_STAMP_FONT")
 _lock = threading.Lock()
 
