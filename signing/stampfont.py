@@ -14,6 +14,7 @@ from __future__ import annotations
 import io
 import struct
 import threading
+import unicodedata
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Optional
@@ -150,7 +151,19 @@ class _StampFontEngine(FontEngine):
             hit = self._widths[gid] = (cid, round(advance * 1000 / self.font.units_per_em))
         return hit
 
+    def _drawable(self, txt: str) -> str:
+        """``txt`` with characters the font has no glyph for replaced by "?" (marks and format
+        characters dropped): PDF/A forbids drawing .notdef, and a name is still legible."""
+        out = []
+        for char in txt:
+            if self.hb_font.get_nominal_glyph(ord(char)):
+                out.append(char)
+            elif unicodedata.category(char)[0] not in "MC":
+                out.append("?")
+        return "".join(out)
+
     def shape(self, txt: str) -> ShapeResult:
+        txt = self._drawable(txt)
         if not txt:
             return ShapeResult(b"", 0, 0)
         buf = hb.Buffer()

@@ -138,3 +138,12 @@ def test_truetype_stamp_font_is_embedded_too(tmp_path, letter_pdf, signer_key):
     assert any("DejaVuSans" in line and line.split()[-5] == "yes" for line in fonts)
     with pytest.raises(FontError):
         _sign(letter_pdf, SignProfile(key=signer_key, stamp_font=str(tmp_path / "missing.otf")))
+
+
+def test_characters_the_font_lacks_are_drawn_as_question_marks(tmp_path, letter_pdf, signer_key):
+    font = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"  # no Chinese: the labels cannot be drawn
+    signed = _sign(letter_pdf, SignProfile(key=signer_key, stamp_font=font), signer_name="王 Jane")
+    (tmp_path / "doc.pdf").write_bytes(signed)
+    text = subprocess.run(["pdftotext", "-l", "99", str(tmp_path / "doc.pdf"), "-"], capture_output=True,
+                          text=True, timeout=60).stdout
+    assert "??? Signer: ? Jane" in text
