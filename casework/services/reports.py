@@ -225,7 +225,8 @@ def rows_for_csv(report: Report) -> list[list]:
     out: list[list] = [["period", "from", f.start.isoformat()], ["period", "to", f.end.isoformat()],
                        ["filter", "platform_id", f.platform_id or ""], ["filter", "infringer_id", f.infringer_id or ""],
                        ["totals", "detections", report.detections], ["totals", "cases_opened", report.cases_opened],
-                       ["totals", "cases_closed", report.cases_closed], ["totals", "removals_confirmed", report.removals]]
+                       ["totals", "cases_closed", report.cases_closed],
+                       ["totals", "removals_confirmed", report.removals]]
     out += [["closed_by_outcome", o, n] for o, n in report.closed_by_outcome]
     out += [["median_days_in_stage", s, "" if v is None else v] for s, v, _n in report.stage_medians]
     out += [["stays_measured", s, n] for s, _v, n in report.stage_medians]

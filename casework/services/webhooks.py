@@ -31,8 +31,9 @@ log = logging.getLogger(__name__)
 
 CONSUMER = "webhooks"
 # The types offered on the admin page; any well-formed type may be subscribed to (domains add more).
-KNOWN_TYPES = ("case.opened", "case.stage_changed", "case.assigned", "document.signed", "bundle.sealed",
-               "takedown.status_changed", "deadline.overdue", "detection.created", "case_url.status_changed")
+KNOWN_TYPES = ("case.opened", "case.stage_changed", "case.assigned", "document.signed", "document.sent",
+               "bundle.sealed", "takedown.status_changed", "deadline.overdue", "detection.created",
+               "case_url.status_changed")
 _TYPE = re.compile(r"^[a-z][a-z_]*(\.[a-z][a-z_]*)+$")
 MAX_ATTEMPTS = 10
 FIRST_RETRY = timedelta(seconds=30)

@@ -207,8 +207,9 @@ def test_the_api_is_admin_only_and_checks_its_input(client, token_for, receiver)
     assert client.post("/api/v1/webhooks", data="x", headers=admin).status_code == 415
     missing = client.get("/api/v1/webhooks/999999/deliveries", headers=admin)
     assert missing.status_code == 404 and missing.get_json()["error"]
-    assert db.session.scalar(select(WebhookSubscription.url).where(WebhookSubscription.id == made["id"])) == receiver.url
-    # The secret never appears again: not in the log, not in the OpenAPI document's answers.
+    stored = db.session.get(WebhookSubscription, made["id"])
+    assert stored.url == receiver.url and stored.secret == made["secret"]  # kept: each signature needs it
+    # The secret never appears again: not in the delivery log.
     assert made["secret"] not in client.get(f"/api/v1/webhooks/{made['id']}/deliveries", headers=admin).get_data(
         as_text=True)
 
@@ -240,3 +241,21 @@ def test_admin_pages_add_show_the_secret_once_list_disable_and_log(login_as, rec
         assert page.get(f"/admin/webhooks/{sub.id}").status_code == 403
         assert page.post(f"/admin/webhooks/{sub.id}/active", data={"active": "1"}).status_code == 403
         assert "/admin/webhooks/" not in page.get("/works").get_data(as_text=True)  # not in their navigation
+
+
+def test_document_signing_and_bundle_sealing_events_reach_their_subscribers(client, token_for, receiver, case):
+    """Whatever domain emits them, each type goes to the subscriptions that list it, signed alike."""
+    from casework.services import events
+
+    signed_only = subscribe(client, token_for("admin"), receiver.url + "?signed", events=("document.signed",))
+    both = subscribe(client, token_for("admin"), receiver.url + "?both", events=("document.signed", "bundle.sealed"))
+    events.emit("document.signed", {"document_id": 7, "kind": "cease_desist"}, case_id=case.id, now=NOW)
+    events.emit("bundle.sealed", {"bundle_id": 3, "sha256": "b" * 64}, case_id=case.id, now=NOW)
+    db.session.commit()
+    webhooks_deliver(now=NOW + timedelta(minutes=1), progress=nothing)
+    seen = sorted((r["path"], json.loads(r["body"])["type"]) for r in receiver.requests)
+    assert seen == [("/hook?both", "bundle.sealed"), ("/hook?both", "document.signed"),
+                    ("/hook?signed", "document.signed")]
+    secrets = {"/hook?signed": signed_only["secret"], "/hook?both": both["secret"]}
+    for r in receiver.requests:
+        assert verify(secrets[r["path"]], r) and json.loads(r["body"])["data"]["case_id"] == case.id
