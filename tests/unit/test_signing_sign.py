@@ -147,3 +147,28 @@ def test_characters_the_font_lacks_are_drawn_as_question_marks(tmp_path, letter_
     text = subprocess.run(["pdftotext", "-l", "99", str(tmp_path / "doc.pdf"), "-"], capture_output=True,
                           text=True, timeout=60).stdout
     assert "??? Signer: ? Jane" in text
+
+
+@pytest.mark.parametrize("level,self_contained", [("B-T", False), ("B-LT", True), ("B-LTA", True)])
+def test_lt_levels_carry_the_revocation_data_a_strict_validator_needs(level, self_contained, letter_pdf,
+                                                                     signer_key, signing_pki, local_tsa):
+    """With revocation checking required and nothing fetched, only what the PDF carries counts."""
+    import io
+
+    from pyhanko.pdf_utils.reader import PdfFileReader
+    from pyhanko.sign.validation import validate_pdf_signature
+    from pyhanko.sign.validation.dss import DocumentSecurityStore, NoDSSFoundError
+    from pyhanko_certvalidator import ValidationContext
+
+    from signing import load_certificates
+
+    reader = PdfFileReader(io.BytesIO(_sign(letter_pdf, _profile(level, signer_key, signing_pki, local_tsa.url))))
+    try:
+        crls = [ref.get_object().data for ref in DocumentSecurityStore.read_dss(reader).crls]
+    except NoDSSFoundError:
+        crls = []
+    context = ValidationContext(trust_roots=load_certificates(signing_pki.root_cert), crls=crls,
+                                revocation_mode="require", allow_fetching=False)
+    status = validate_pdf_signature(reader.embedded_regular_signatures[0], context)
+    assert status.intact and status.valid
+    assert status.trusted is self_contained
