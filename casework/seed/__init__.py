@@ -11,6 +11,7 @@ from typing import Callable
 from casework.seed import accounts as _accounts
 from casework.seed import cases as _cases
 from casework.seed import documents as _documents
+from casework.seed import evidence as _evidence
 from casework.seed import litigation as _litigation
 from casework.seed import notifications as _notifications
 from casework.seed import takedowns as _takedowns
@@ -23,6 +24,7 @@ DEMO_USERS = ("admin@demo.test", "legal@demo.test", "counsel@demo.test", "creato
 STEPS: list[Callable[[datetime], list[str]]] = [_accounts.seed, _works.seed, _cases.seed]  # keep cases after works: it needs works
 STEPS.append(_documents.seed)  # after cases: letters on the demo cases; before takedowns
 STEPS.append(_takedowns.seed)  # after cases (its platforms and cases) and after documents, where that step is
+STEPS.append(_evidence.seed)  # after cases and documents; before litigation, which needs the sealed bundle
 STEPS.append(_litigation.seed)  # after cases, and after evidence where that step is: court needs a sealed bundle
 STEPS.append(_notifications.seed)  # keep last: it turns what every step before left in the outbox into notifications
 

@@ -213,11 +213,15 @@ def build(bundle: Bundle, *, actor: Actor, now: datetime, progress: Callable[[fl
           workdir: Optional[str] = None) -> Bundle:
     """Write, store, deposit and seal the bundle (in the caller's transaction; the blob is linked last).
 
-    `item_ids` and `catalogue_id` are what request_bundle chose (the evidence the catalogue lists);
-    without them, every finished item of the case and no catalogue.
+    `item_ids` and `catalogue_id` are what request_bundle chose (the evidence the catalogue lists),
+    read from the bundle's task when not given; a bundle without a task takes every finished item of
+    the case and no catalogue.
     """
     if bundle.status == "sealed":
         raise BundleError("this bundle is sealed already")
+    params = (bundle.task.params or {}) if bundle.task is not None else {}
+    item_ids = item_ids if item_ids is not None else params.get("item_ids")
+    catalogue_id = catalogue_id if catalogue_id is not None else params.get("catalogue_id")
     case = db.session.get(Case, bundle.case_id)
     bundle.status = "building"
     items = evidence_service.items_of(case, done_only=True)

@@ -97,7 +97,5 @@ def run_bundle(task, *, now: datetime, progress) -> dict:
     if bundle.status == "sealed":
         return {"bundle_id": bundle.id, "sha256": bundle.sha256, "deposit_index": bundle.deposit_index}
     # A failure rolls the whole export back; the bundle then reports its task's failure and reason.
-    params = task.params or {}
-    bundles.build(bundle, actor=_task_actor(task), now=now, progress=progress, item_ids=params.get("item_ids"),
-                  catalogue_id=params.get("catalogue_id"))
+    bundles.build(bundle, actor=_task_actor(task), now=now, progress=progress)  # the evidence its task names
     return {"bundle_id": bundle.id, "sha256": bundle.sha256, "deposit_index": bundle.deposit_index}

@@ -1,6 +1,7 @@
 """Evidence of a case (取证): captured web pages, uploaded files, and their chain of custody.
 
     request_capture(case, url, actor=, now=) -> EvidenceItem          pending; a task does the capture
+    new_capture_item(case, url, actor=, now=) -> EvidenceItem         pending, no task (the caller captures)
     finish_capture(item, result, actor=, now=)                          stores, hashes, deposits the WARC
     fail_capture(item, reason, now=)
     add_upload(case, kind=, upload=, actor=, now=, ...) -> EvidenceItem  stored, hashed, deposited at once
@@ -31,7 +32,7 @@ from casework.services.events import rfc3339
 from casework.services.works import Upload, safe_filename
 from casework.storage import Storage, StorageError, get_storage
 
-__all__ = ["EvidenceError", "UnsupportedType", "request_capture", "finish_capture", "fail_capture", "add_upload",
+__all__ = ["EvidenceError", "UnsupportedType", "request_capture", "new_capture_item", "finish_capture", "fail_capture", "add_upload",
            "record_custody", "ShareWho", "item_json", "item_summary_json", "custody_json", "custody_of",
            "items_of", "ALLOWED_TYPES", "CAPTURE_MEDIA_TYPE", "blob_path"]
 
@@ -106,17 +107,24 @@ def check_capture_url(url: str) -> str:
     return url
 
 
+def new_capture_item(case: Case, url: str, *, actor: Actor, now: datetime, title: str = "") -> EvidenceItem:
+    """A pending capture item (no task): request_capture queues the task; the demo seed captures itself."""
+    url = check_capture_url(url)
+    item = EvidenceItem(case_id=case.id, kind="capture", status="pending", url=url,
+                        title=(title or "").strip()[:MAX_TITLE], supplied_by=actor.label[:300], supplied_at=now,
+                        media_type=CAPTURE_MEDIA_TYPE, capture_meta={}, created_by_id=actor.user_id, created_at=now,
+                        error="")
+    db.session.add(item)
+    db.session.flush()
+    return item
+
+
 def request_capture(case: Case, url: str, *, actor: Actor, now: datetime, title: str = "") -> EvidenceItem:
     """A pending capture item and the background task that will make it (kind "evidence.capture")."""
     from casework.services import tasks
     from casework.services.capture_jobs import CAPTURE_TASK
 
-    url = check_capture_url(url)
-    item = EvidenceItem(case_id=case.id, kind="capture", status="pending", url=url, title=(title or "").strip()[:MAX_TITLE],
-                        supplied_by=actor.label[:300], supplied_at=now, media_type=CAPTURE_MEDIA_TYPE,
-                        capture_meta={}, created_by_id=actor.user_id, created_at=now, error="")
-    db.session.add(item)
-    db.session.flush()
+    item = new_capture_item(case, url, actor=actor, now=now, title=title)
     task = tasks.enqueue(CAPTURE_TASK, {"item_id": item.id}, actor=actor, now=now, case_id=case.id, max_attempts=3)
     item.task_id = task.id
     audit.record(actor, "evidence.capture_requested", item, url[:500], now=now)
