@@ -35,7 +35,8 @@ BUNDLE_TASK = "evidence.bundle"
 def capture_settings(app=None) -> CaptureSettings:
     app = app or current_app
     return CaptureSettings(allow_private=bool(app.config.get("ALLOW_PRIVATE_URLS")),
-                           chromium_path=app.config.get("CHROMIUM_PATH") or "/usr/bin/chromium")
+                           chromium_path=app.config.get("CHROMIUM_PATH") or "/usr/bin/chromium",
+                           navigation_timeout=float(app.config.get("CAPTURE_NAVIGATION_TIMEOUT", 30.0)))
 
 
 def _capture(url: str, path: str, settings: CaptureSettings):

@@ -127,3 +127,29 @@ def test_capture_input_and_access(client, token_for, case, ids):
     assert client.post(f"/api/v1/cases/{case.id}/captures", json={"url": "https://example.org/"},
                        headers=token_for("creator")).status_code == 403
     assert db.session.scalar(select(EvidenceItem.id).where(EvidenceItem.case_id == case.id)) is None
+
+
+@needs_chromium
+def test_a_page_that_does_not_load_is_retried_then_fails_with_the_reason(app, client, token_for, case, monkeypatch):
+    from datetime import timedelta
+
+    from tests.unit.capture_helpers import slow
+
+    monkeypatch.setitem(app.config, "CAPTURE_NAVIGATION_TIMEOUT", 1.5)
+    slow_site = Site({"/hang": slow(4.0)})
+    try:
+        headers = token_for("legal")
+        item_id = client.post(f"/api/v1/cases/{case.id}/captures", json={"url": f"http://127.0.0.1:{slow_site.port}/hang"},
+                              headers=headers).json["id"]
+        now = utcnow()
+        task_service.run_pending_tasks(now)
+        item = db.session.get(EvidenceItem, item_id)
+        assert item.status == "pending" and item.task.status == "queued" and item.task.attempts == 1
+        assert item.task.errors[0]["error"]  # the first attempt's reason is kept on the task
+        for minutes in (5, 10):
+            task_service.run_pending_tasks(now + timedelta(minutes=minutes))
+        body = client.get(f"/api/v1/evidence/{item_id}", headers=headers).json
+        assert body["status"] == "failed" and body["error"], body
+        assert db.session.get(EvidenceItem, item_id).task.attempts == 3
+    finally:
+        slow_site.close()
