@@ -241,3 +241,31 @@ def test_bulk_refuses_a_starter_who_may_not_approve(signed_app, ids, people):
     assert task.status != "done" and "may no longer approve" in task.error
     with pytest.raises(docs.DocumentError):
         docs.start_bulk([], "cease_desist", "en", actor=system(), now=NOW)
+
+
+def test_bulk_signs_in_worker_processes(signed_app, ids, people, dev_trust, monkeypatch):
+    from casework.services.actor import Actor
+    from casework.services.documents import pool
+
+    monkeypatch.setattr(pool, "POOL_THRESHOLD", 2)
+    signed_app.config["DOCUMENT_BULK_WORKERS"] = 2
+    try:
+        good = [letter_case(ids["holder_a"], title=f"Pool good {n}") for n in range(3)]
+        bad = letter_case(ids["holder_a"], title="Pool without infringer", with_infringer=False)
+        task = docs.start_bulk([good[0].id, bad.id, good[1].id, good[2].id], "cease_desist", "zh",
+                               actor=Actor.for_user(people["legal"]), now=NOW)
+        db.session.commit()
+        tasks.run_pending_tasks(NOW)
+    finally:
+        signed_app.config.pop("DOCUMENT_BULK_WORKERS")
+    db.session.expire_all()
+    task = db.session.get(Task, task.id)
+    assert task.status == "done", task.error
+    assert task.result["workers"] == 2 and task.result["signed"] == 3
+    assert task.result["failed"] == [{"case_id": bad.id, "reason": "missing: recipient"}]
+    for doc_id in task.result["documents"]:
+        doc = db.session.get(Document, doc_id)
+        pdf = docs.pdf_bytes(doc)
+        (sig,) = validate_pdf(pdf, dev_trust).signatures
+        assert sig.intact and sig.trusted and sig.covers_whole_document
+        assert db.session.get(Deposit, doc.deposit_index).sha256 == doc.sha256

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import io
 import uuid
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, Optional
 
@@ -36,7 +37,8 @@ from casework.storage import get_storage
 __all__ = ["DocumentError", "DocumentStateError", "MissingElements", "SigningFailed", "CASE_KINDS",
            "create_document", "update_fields", "refresh", "approve", "sign", "pdf_bytes", "context_of",
            "missing", "missing_labels", "preview_html", "preview_pdf", "active_template", "new_document",
-           "signer_name"]
+           "signer_name",
+           "SigningJob", "prepare_signing", "render_and_sign", "finish_signing"]
 
 CASE_KINDS = ("cease_desist", "takedown_notice_us", "takedown_notice_cn", "evidence_catalogue")
 _PREFIX = {"cease_desist": "LTR", "takedown_notice_us": "DMCA", "takedown_notice_cn": "TZ",
@@ -248,6 +250,10 @@ def _pades_level(profile: Any) -> Optional[str]:
     return "B-T" if timestamped else "B-B"
 
 
+#: A bulk worker process sets this to the profile it built from the app's settings (no app there).
+WORKER_PROFILE: Any = None
+
+
 def _sign_bytes(pdf: bytes, *, name: str, url: str, now: datetime, reason: str) -> tuple[bytes, Optional[str]]:
     try:
         import signing
@@ -255,7 +261,7 @@ def _sign_bytes(pdf: bytes, *, name: str, url: str, now: datetime, reason: str) 
     except ImportError as exc:
         raise SigningFailed(f"signing is not available in this installation: {exc}") from None
     try:
-        profile = current_profile()
+        profile = WORKER_PROFILE if WORKER_PROFILE is not None else current_profile()
         signed = signing.sign_pdf(pdf, profile, signer_name=name, verification_url=url, signed_at=now,
                                   reason=reason)
     except signing.SigningError as exc:
@@ -268,30 +274,52 @@ _REASONS = {"cease_desist": "Cease and desist letter", "takedown_notice_us": "DM
             "evidence_catalogue": "Evidence catalogue"}
 
 
-def sign(doc: Document, *, actor: Actor, now: datetime) -> Document:
-    """Render the final PDF (QR and verification URL), sign it, store it, deposit its hash, emit
-    ``document.signed``; the caller commits."""
+@dataclass(frozen=True)
+class SigningJob:
+    """What rendering and signing a document needs, as plain data (a bulk run hands it to a worker)."""
+    html: str
+    signer_name: str
+    verification_url: str
+    reason: str
+    signed_at: datetime
+    template_id: Optional[int]
+    template_version: int
+
+
+def prepare_signing(doc: Document, *, actor: Actor, now: datetime) -> SigningJob:
+    """Check that the document may be signed and render its final HTML (QR and verification URL)."""
     _require(doc, "approved", verb="signed")
     gaps = missing(doc)
     if gaps:
         raise MissingElements(doc.kind, gaps, doc.lang)
     html, template = _render(doc, draft=False)
-    try:
-        pdf = render_pdf(html)
-    except LibraryError as exc:
-        raise SigningFailed(f"the PDF could not be rendered: {exc}") from None
     ctx = context_of(doc)
     name = value_at(ctx, "signatory.name") or value_at(ctx, "issuer.name") or signer_name(actor)
-    signed, level = _sign_bytes(pdf, name=str(name), url=ctx["verification_url"], now=now,
-                                reason=f"{_REASONS[doc.kind]} {doc.file_number}")
+    return SigningJob(html=html, signer_name=str(name), verification_url=ctx["verification_url"],
+                      reason=f"{_REASONS[doc.kind]} {doc.file_number}", signed_at=now,
+                      template_id=template.id if template is not None else None,
+                      template_version=template.version if template is not None else 0)
+
+
+def render_and_sign(job: SigningJob) -> tuple[bytes, Optional[str]]:
+    """The PDF of the job's HTML, signed with the app's profile (in this process)."""
+    try:
+        pdf = render_pdf(job.html)
+    except LibraryError as exc:
+        raise SigningFailed(f"the PDF could not be rendered: {exc}") from None
+    return _sign_bytes(pdf, name=job.signer_name, url=job.verification_url, now=job.signed_at, reason=job.reason)
+
+
+def finish_signing(doc: Document, job: SigningJob, signed: bytes, level: Optional[str], *, actor: Actor,
+                   now: datetime) -> Document:
+    """Store the signed PDF, deposit its hash, record it on the document and emit document.signed."""
     staged = get_storage().stage(io.BytesIO(signed))
     try:
         dep = ledger.deposit(kind="document", sha256=staged.sha256, size=staged.size, subject=f"document:{doc.id}",
                              actor=actor, now=now, extra={"document": doc.id, "kind": doc.kind})
         doc.status, doc.signed_at, doc.signed_by_id = "signed", now, actor.user_id
         doc.sha256, doc.size, doc.deposit_index, doc.pades_level = staged.sha256, staged.size, dep.index, level
-        doc.template_id = template.id if template is not None else None
-        doc.template_version = template.version if template is not None else 0
+        doc.template_id, doc.template_version = job.template_id, job.template_version
         doc.updated_at = now
         db.session.flush()
         events.emit("document.signed", {"document_id": doc.id, "case_id": doc.case_id, "kind": doc.kind,
@@ -308,6 +336,14 @@ def sign(doc: Document, *, actor: Actor, now: datetime) -> Document:
     finally:
         staged.discard()
     return doc
+
+
+def sign(doc: Document, *, actor: Actor, now: datetime) -> Document:
+    """Render the final PDF (QR and verification URL), sign it, store it, deposit its hash, emit
+    ``document.signed``; the caller commits."""
+    job = prepare_signing(doc, actor=actor, now=now)
+    signed, level = render_and_sign(job)
+    return finish_signing(doc, job, signed, level, actor=actor, now=now)
 
 
 def pdf_bytes(doc: Document) -> bytes:
