@@ -69,3 +69,37 @@ def test_missing_files_and_mismatched_certificate(signing_pki, tmp_path):
 def test_public_names():
     for name in signing.__all__:
         assert hasattr(signing, name), name
+
+
+def test_rsa_key_from_a_pem_fullchain_signs_and_validates(signing_pki, tmp_path):
+    """Production keys are often RSA, with the chain after the leaf in one PEM file."""
+    from datetime import datetime, timedelta, timezone
+
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.asymmetric import rsa
+    from cryptography.x509.oid import NameOID
+
+    from casework.documents import render_pdf
+    from signing import SignProfile, Trust, sign_pdf, validate_pdf
+
+    root_key = serialization.load_pem_private_key(signing_pki.root_key.read_bytes(), None)
+    root = x509.load_pem_x509_certificate(signing_pki.root_cert.read_bytes())
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    now = datetime.now(timezone.utc)
+    cert = (x509.CertificateBuilder().subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "RSA Signer")]))
+            .issuer_name(root.subject).public_key(key.public_key()).serial_number(x509.random_serial_number())
+            .not_valid_before(now - timedelta(days=1)).not_valid_after(now + timedelta(days=30))
+            .add_extension(x509.KeyUsage(digital_signature=True, content_commitment=True, key_encipherment=False,
+                                         data_encipherment=False, key_agreement=False, key_cert_sign=False,
+                                         crl_sign=False, encipher_only=False, decipher_only=False), critical=True)
+            .sign(root_key, hashes.SHA256()))
+    (tmp_path / "rsa.key").write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                                         serialization.NoEncryption()))
+    (tmp_path / "fullchain.pem").write_bytes(cert.public_bytes(serialization.Encoding.PEM)
+                                             + root.public_bytes(serialization.Encoding.PEM))
+    signer = load_signer(tmp_path / "rsa.key", tmp_path / "fullchain.pem")
+    assert signer.subject_name == "RSA Signer" and len(signer.chain) == 1
+    pdf = render_pdf("<html lang='en'><body><p>RSA</p></body></html>")
+    signed = sign_pdf(pdf, SignProfile(key=signer), signer_name="RSA Signer", verification_url="https://x.example/1")
+    [report] = validate_pdf(signed, Trust.from_files([signing_pki.root_cert])).signatures
+    assert report.intact and report.trusted and report.signer == "RSA Signer"
