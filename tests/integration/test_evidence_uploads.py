@@ -17,6 +17,7 @@ from casework.models.ledger import Deposit
 from casework.services import ledger
 from casework.storage import get_storage
 from tests.case_factories import case_at, make_work
+from tests.signing_fixtures import local_tsa, signing_pki  # noqa: F401  (fixtures)
 from tests.unit.capture_helpers import make_png
 
 
@@ -111,3 +112,19 @@ def test_who_adds_and_who_sees_evidence(client, token_for, case, ids):
     # Only the team's reads are in the chain of custody (the creator's case read is not an item view).
     actors = {e.actor_label for e in db.session.scalars(select(CustodyEvent).where(CustodyEvent.item_id == item["id"]))}
     assert actors == {"counsel@test.example"}
+
+
+def test_the_deposit_checkpoint_is_timestamped_when_a_tsa_is_configured(app, client, token_for, case, local_tsa,
+                                                                        monkeypatch):
+    import base64
+
+    from casework.models.ledger import Checkpoint
+
+    monkeypatch.setitem(app.config, "TSA_URL", local_tsa.url)
+    body = post(client, token_for("legal"), case.id, make_png(5, 5) + os.urandom(8), "stamped.png").json
+    # The checkpoint signed with the deposit (in the same transaction) carries the TSA's token over its note.
+    checkpoint = db.session.scalar(select(Checkpoint).where(Checkpoint.size > body["deposit_index"])
+                                   .order_by(Checkpoint.size))
+    assert checkpoint is not None and checkpoint.timestamp_token
+    receipt = client.get(f"/api/v1/deposits/{body['deposit_index']}").json
+    assert receipt["timestamp_token"] and base64.b64decode(receipt["timestamp_token"])[:1] == b"\x30"  # DER
