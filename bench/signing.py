@@ -19,6 +19,7 @@ from __future__ import annotations
 import argparse
 import io
 import logging
+import os
 import statistics
 import sys
 import tempfile
@@ -131,6 +132,7 @@ def main() -> None:
             [report] = signing.validate_pdf(signed, trust).signatures
             assert report.intact and report.trusted and report.pades_level == "B-T", report.problems
         pages = _pages(app.render())
+        load_before = os.getloadavg()[0]
         rows: dict[str, list[tuple[float, float]]] = {k: [] for k in (
             "app total", "app render", "app sign", "bare total", "bare render", "bare sign")}
         for _ in range(args.samples):
@@ -146,7 +148,8 @@ def main() -> None:
     def med(key: str, i: int) -> float:
         return statistics.median(v[i] for v in rows[key])
 
-    print(f"2-page Chinese letter ({pages} pages), PAdES B-T, TSA on loopback, {args.samples} interleaved runs")
+    print(f"2-page Chinese letter ({pages} pages), PAdES B-T, TSA on loopback, {args.samples} interleaved runs; "
+          f"load average {load_before:.1f} -> {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
     print(f"{'step':<12} {'median ms (wall)':>17} {'median ms (CPU)':>16}")
     for key in rows:
         print(f"{key:<12} {med(key, 0):>17.1f} {med(key, 1):>16.1f}")
