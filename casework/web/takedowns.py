@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timezone
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -20,8 +20,8 @@ from casework.extensions import db
 from casework.models.cases import Case
 from casework.models.monitoring import Platform
 from casework.models.scheduling import Deadline
-from casework.models.takedowns import TakedownNotice
-from casework.policy import EVERYONE, STAFF, allow, can, get_or_404
+from casework.models.takedowns import PlatformTakedownPolicy, TakedownNotice
+from casework.policy import STAFF, allow, can, get_or_404
 from casework.services import monitoring
 from casework.services import takedown_figures
 from casework.services import takedowns as service
@@ -167,8 +167,13 @@ def _document(td: TakedownNotice):
 
 def _detail(td: TakedownNotice, status: int = 200, **forms):
     manage = can(current_user, "takedown.manage", td)
+    document = _document(td)
+    link = None
+    if document is not None and "documents.detail" in current_app.view_functions \
+            and can(current_user, "document.view", document):
+        link = url_for("documents.detail", document_id=document.id)
     ctx = {"td": td, "labels": STATUS_LABELS, "channels": CHANNEL_LABELS, "manage": manage,
-           "document": _document(td), "now": now(),
+           "document": document, "document_link": link, "now": now(),
            "deadlines": list(db.session.scalars(select(Deadline).where(Deadline.source_type == service.SOURCE,
                                                                        Deadline.source_id == str(td.id))
                                                 .order_by(Deadline.due_at)))}
@@ -299,8 +304,8 @@ def platform_figures_for_template(platform) -> dict:
     """For the platform page's include: this platform's figures, its response time and the form."""
     if platform is None or not can(current_user, "platform.manage", platform):
         return {}
-    days = db.session.scalar(select(service.PlatformTakedownPolicy.response_days)
-                             .where(service.PlatformTakedownPolicy.platform_id == platform.id))
+    days = db.session.scalar(select(PlatformTakedownPolicy.response_days)
+                             .where(PlatformTakedownPolicy.platform_id == platform.id))
     return {"figures": takedown_figures.figures([platform.id])[platform.id], "labels": STATUS_LABELS,
             "days": service.response_days(platform), "own_days": days,
             "form": ResponseDaysForm(formdata=None, days=days)}

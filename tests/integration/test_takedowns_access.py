@@ -2,7 +2,6 @@
 read those of their assigned cases; creators see platform and plain status on their cases only."""
 from __future__ import annotations
 
-import re
 from datetime import timedelta
 
 import pytest

@@ -1,178 +1,31 @@
-"""Takedown notices (拦截): one per platform per case, sent through the platform's channel, and tracked.
+"""Takedown notices: drafting one per platform, the one writer of status, sending, the platform's
+answers, and removal confirmed by the URL re-check job.
 
-    create_takedown(case, platform, *, actor, now, lang=None) -> TakedownNotice        (draft + its notice)
-    create_for_case(case, *, actor, now, lang=None) -> list[TakedownNotice]            (every platform left)
-    send(td, *, actor, now, reference="", recipient=None)                               (draft -> sent)
-    acknowledge / refuse / record_counter_notice / restore / withdraw                   (the platform's answers)
-    record_platform_removal(td, ...)    the platform *says* it removed: recorded, the state waits
-    confirm_removals_for_url(case_url, *, actor, now)   re-check hook: every URL gone -> removed
-
-The state machine is `Status` plus the explicit `TRANSITIONS` table; `move()` is the only writer
-of `status` (compare-and-swap on the row, as the case workflow does), and each move is a history
-row, an audit entry, a ledger deposit and a "takedown.status_changed" outbox event, all in the
-caller's transaction.
-
-Deadlines (Deadline rows with source "takedown"):
-
-* platform response: the notice document's response deadline, which the documents service opens on
-  sending, due `response_days(platform)` days later; the platform's first answer records the
-  document answered (a withdrawal: no answer), which clears it. One row, not two for one answer.
-  Neither law fixes a number: 17 U.S.C. 512(c)(1)(C) asks the provider to act "expeditiously", and
-  the Chinese Regulation art. 15 "immediately" (立即). The defaults (US 7 days, CN 3 days) are what a
-  platform that acts on notices usually manages; each platform can be given its own number.
-* counter-notice window: under 17 U.S.C. 512(g)(2)(C) the provider puts the material back "not less
-  than 10, nor more than 14, business days" after it receives the counter-notice unless the
-  complainant has told it that a court action was filed, so the deadline is 10 business days after
-  the counter-notice (the earliest restoration: the suit must be filed and notified before it;
-  public holidays are not counted out, which only makes the deadline earlier, never late).
-  In China the E-Commerce Law art. 43 gives the right holder 15 days after the platform forwards
-  the declaration to complain or sue before the measures end (Civil Code art. 1196 says "a
-  reasonable time"; the Regulation art. 17 lets the provider restore at once), so CN uses 15 days.
-  Cleared when the notice is restored or withdrawn.
+Each move is a history row deposited in the ledger, an audit entry and a "takedown.status_changed"
+outbox event, all in the caller's transaction; the counter-notice window is a Deadline row with
+source "takedown" (the response deadline is the notice document's own).
 """
 from __future__ import annotations
 
-import enum
 import hashlib
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Optional
 
-from flask import current_app
 from sqlalchemy import select, update
 from sqlalchemy.orm.attributes import set_committed_value
 
 from casework.extensions import db
 from casework.models.cases import Case, CaseUrl
 from casework.models.monitoring import Platform
-from casework.models.takedowns import (PlatformTakedownPolicy, TakedownEvent, TakedownNotice, takedown_url)
+from casework.models.takedowns import TakedownEvent, TakedownNotice, takedown_url
 from casework.services import audit, deadlines, events
 from casework.services.actor import Actor
-
-__all__ = ["Status", "TRANSITIONS", "MANUAL_TARGETS", "TakedownError", "TransitionRefused", "allowed_targets",
-           "is_allowed", "create_takedown", "create_for_case", "eligible_platforms", "send", "acknowledge", "refuse",
-           "record_counter_notice", "restore", "withdraw", "record_platform_removal", "confirm_removals_for_url",
-           "move", "response_days", "set_response_days", "counter_notice_due", "DEFAULT_RESPONSE_DAYS",
-           "COUNTER_NOTICE_BUSINESS_DAYS_US", "COUNTER_NOTICE_DAYS_CN", "SOURCE"]
+from casework.services.takedowns.states import (RESPONSES, TRANSITIONS, S, Status, TakedownError, TransitionRefused,
+                                                allowed_targets)
+from casework.services.takedowns.timing import counter_notice_due, response_days
 
 SOURCE = "takedown"
-DEFAULT_RESPONSE_DAYS = {"us": 7, "cn": 3}
-COUNTER_NOTICE_BUSINESS_DAYS_US = 10
-COUNTER_NOTICE_DAYS_CN = 15
 MAX_TEXT = 20_000
-
-
-class Status(str, enum.Enum):
-    DRAFT = "draft"
-    SENT = "sent"
-    ACKNOWLEDGED = "acknowledged"
-    REMOVED = "removed"
-    REFUSED = "refused"
-    COUNTER_NOTICE = "counter_notice"
-    RESTORED = "restored"
-    WITHDRAWN = "withdrawn"
-
-    @classmethod
-    def parse(cls, value) -> "Status":
-        if isinstance(value, Status):
-            return value
-        try:
-            return cls(str(value))
-        except ValueError:
-            raise TakedownError(f"unknown takedown status {value!r}; statuses are "
-                                f"{', '.join(s.value for s in cls)}") from None
-
-
-S = Status
-# Every allowed move. A draft is sent (or dropped); a sent notice is acknowledged, refused, answered with
-# a counter-notice, or confirmed removed by a re-check (with or without an acknowledgement first); a
-# counter-notice comes before or after the removal (512(g): after; in China the platform may forward it
-# at once) and ends in restoration or our withdrawal. We may withdraw a notice while it is pending.
-TRANSITIONS: dict[Status, frozenset[Status]] = {
-    S.DRAFT: frozenset({S.SENT, S.WITHDRAWN}),
-    S.SENT: frozenset({S.ACKNOWLEDGED, S.REMOVED, S.REFUSED, S.COUNTER_NOTICE, S.WITHDRAWN}),
-    S.ACKNOWLEDGED: frozenset({S.REMOVED, S.REFUSED, S.COUNTER_NOTICE, S.WITHDRAWN}),
-    S.REMOVED: frozenset({S.COUNTER_NOTICE}),
-    S.COUNTER_NOTICE: frozenset({S.RESTORED, S.WITHDRAWN}),
-    S.REFUSED: frozenset(),
-    S.RESTORED: frozenset(),
-    S.WITHDRAWN: frozenset(),
-}
-# "removed" is reached only from a re-check that confirms every URL gone; people never choose it.
-MANUAL_TARGETS = frozenset(set(S) - {S.REMOVED, S.DRAFT})
-ORDER = {s: i for i, s in enumerate(Status)}
-# Moves that are the platform answering (for the response-time figures and the response deadline).
-RESPONSES = frozenset({S.ACKNOWLEDGED, S.REFUSED, S.COUNTER_NOTICE, S.REMOVED})
-
-
-class TakedownError(ValueError):
-    """Input that cannot be accepted (unknown platform, empty reason...); the message is safe to show."""
-
-    status = 422
-
-
-class TransitionRefused(TakedownError):
-    """The table or a precondition refused a move (the API answers 409)."""
-
-    status = 409
-
-
-def allowed_targets(status) -> list[Status]:
-    return sorted(TRANSITIONS[Status.parse(status)], key=ORDER.get)
-
-
-def is_allowed(from_status, to_status) -> bool:
-    return Status.parse(to_status) in TRANSITIONS[Status.parse(from_status)]
-
-
-def manual_targets(td: TakedownNotice) -> list[Status]:
-    """What a person may move this takedown to from here (removal is the re-check's to make)."""
-    return [s for s in allowed_targets(td.status) if s in MANUAL_TARGETS]
-
-
-# --- settings ---------------------------------------------------------------------------------
-
-def response_days(platform: Platform) -> int:
-    """Days a platform has to answer: its own setting, else the app's default for its notice format."""
-    own = db.session.scalar(select(PlatformTakedownPolicy.response_days)
-                            .where(PlatformTakedownPolicy.platform_id == platform.id))
-    if own:
-        return int(own)
-    configured = current_app.config.get("TAKEDOWN_RESPONSE_DAYS") or {}
-    return int(configured.get(platform.notice_format) or DEFAULT_RESPONSE_DAYS[platform.notice_format])
-
-
-def set_response_days(platform: Platform, days: Optional[int], *, actor: Actor, now: datetime) -> None:
-    """Give a platform its own response time (None: back to the format's default)."""
-    row = db.session.scalar(select(PlatformTakedownPolicy).where(PlatformTakedownPolicy.platform_id == platform.id))
-    if days is None:
-        if row is not None:
-            db.session.delete(row)
-    else:
-        if not isinstance(days, int) or isinstance(days, bool) or not 1 <= days <= 90:
-            raise TakedownError("the response time must be a whole number of days from 1 to 90")
-        if row is None:
-            db.session.add(PlatformTakedownPolicy(platform_id=platform.id, response_days=days, updated_at=now))
-        else:
-            row.response_days, row.updated_at = days, now
-    db.session.flush()
-    audit.record(actor, "platform.takedown_response_days", platform,
-                 f"{platform.name}: {days if days is not None else 'default'} day(s)", now=now)
-
-
-def add_business_days(start: datetime, days: int) -> datetime:
-    """`days` weekdays after `start` (Saturday and Sunday skipped), at the same time of day."""
-    current, left = start, days
-    while left > 0:
-        current += timedelta(days=1)
-        if current.weekday() < 5:
-            left -= 1
-    return current
-
-
-def counter_notice_due(fmt: str, received_at: datetime) -> datetime:
-    if fmt == "us":
-        return add_business_days(received_at, COUNTER_NOTICE_BUSINESS_DAYS_US)
-    return received_at + timedelta(days=COUNTER_NOTICE_DAYS_CN)
 
 
 # --- creating ---------------------------------------------------------------------------------
