@@ -6,8 +6,9 @@ from datetime import datetime, timezone
 import pytest
 
 from casework.models.takedowns import TAKEDOWN_STATUSES
-from casework.services.takedowns import (MANUAL_TARGETS, TRANSITIONS, Status, TakedownError, add_business_days,
-                                         allowed_targets, counter_notice_due, is_allowed)
+from casework.services.takedowns.states import (MANUAL_TARGETS, TRANSITIONS, Status, TakedownError, allowed_targets,
+                                                is_allowed)
+from casework.services.takedowns.timing import add_business_days, counter_notice_due
 
 ALLOWED = {
     ("draft", "sent"), ("draft", "withdrawn"),

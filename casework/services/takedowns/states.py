@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from casework.models.takedowns import TakedownNotice
 
+
 class Status(str, enum.Enum):
     DRAFT = "draft"
     SENT = "sent"
