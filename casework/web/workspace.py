@@ -22,7 +22,7 @@ from casework.services import litigation as litigation_service
 from casework.web import main
 from casework.web.cases import OUTCOME_LABELS, STAGE_LABELS
 from casework.web.helpers import now
-from casework.web.litigation import HEARING_LABELS, labels
+from casework.web.litigation import HEARING_LABELS
 
 bp = Blueprint("workspace", __name__)
 main.HOME_BY_ROLE.setdefault("counsel", "workspace.index")
@@ -44,24 +44,26 @@ def _case_pages() -> dict[str, str]:
     return found
 
 
-def _bundles(case: Case) -> list[dict]:
-    """The case's evidence bundles with a link to each, where the evidence domain offers them."""
-    try:
-        from casework.services.bundles import bundles_of
-    except ImportError:
-        return []
-    endpoint = "evidence.bundle" if "evidence.bundle" in current_app.view_functions else None
-    return [{"bundle": b, "url": url_for(endpoint, bundle_id=b.id) if endpoint else None} for b in bundles_of(case)]
+def _sections(case: Case, user, bundle_endpoint) -> tuple[dict[str, int], list[dict]]:
+    """How many evidence items and documents the case has, and its bundles, from the domains' JSON sections.
 
-
-def _counts(case: Case, user) -> dict[str, int]:
-    out = {}
+    The evidence section lists the case team's bundles too (entries with "type": "bundle"): they are shown
+    apart, each linked to its page where the evidence domain has one.
+    """
+    counts, bundles = {}, []
     for name in COUNTED:
         fn = JSON_SECTIONS.get(name)
-        if fn is not None:
-            # The evidence section lists the case team's bundles too ("type": "bundle"): they are shown apart.
-            out[name] = sum(1 for x in (fn(case, user) or []) if not (isinstance(x, dict) and x.get("type") == "bundle"))
-    return out
+        if fn is None:
+            continue
+        entries = fn(case, user) or []
+        counts[name] = 0
+        for entry in entries:
+            if isinstance(entry, dict) and entry.get("type") == "bundle":
+                url = url_for(bundle_endpoint, bundle_id=entry["id"]) if bundle_endpoint else None
+                bundles.append({"id": entry["id"], "status": entry.get("status", ""), "url": url})
+            else:
+                counts[name] += 1
+    return counts, bundles
 
 
 @bp.route("/workspace")
@@ -79,11 +81,15 @@ def index():
             deadlines[d.case_id].append(d)
     hearings = litigation_service.upcoming_hearings(ids, when)
     by_case = {c.id: c for c in cases}
+    records = litigation_service.records_for(ids)
     pages = _case_pages()
-    rows = [{"case": c, "counts": _counts(c, current_user), "deadlines": deadlines[c.id],
-             "record": litigation_service.record_for(c), "bundles": _bundles(c),
-             "links": {name: url_for(endpoint, case_id=c.id) for name, endpoint in pages.items()}}
-            for c in cases]
+    bundle_endpoint = "evidence.bundle" if "evidence.bundle" in current_app.view_functions else None
+    rows = []
+    for c in cases:
+        counts, bundles = _sections(c, current_user, bundle_endpoint)
+        rows.append({"case": c, "counts": counts, "bundles": bundles, "deadlines": deadlines[c.id],
+                     "record": records.get(c.id),
+                     "links": {name: url_for(endpoint, case_id=c.id) for name, endpoint in pages.items()}})
     return render_template("workspace/index.html", rows=rows, hearings=hearings, by_case=by_case, now=when,
-                           hearing_kinds=HEARING_LABELS, stages=STAGE_LABELS, outcomes=OUTCOME_LABELS, open_count=sum(1 for c in cases if c.is_open), **{
-                               k: v for k, v in labels().items() if k != "hearing_kinds"})
+                           hearing_kinds=HEARING_LABELS, stages=STAGE_LABELS, outcomes=OUTCOME_LABELS,
+                           open_count=sum(1 for c in cases if c.is_open))

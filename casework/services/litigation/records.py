@@ -30,6 +30,14 @@ def record_for(case: Case) -> Optional[LitigationRecord]:
     return db.session.scalar(select(LitigationRecord).where(LitigationRecord.case_id == case.id))
 
 
+def records_for(case_ids: list[int]) -> dict[int, LitigationRecord]:
+    """The records of several cases at once, by case id."""
+    if not case_ids:
+        return {}
+    return {r.case_id: r for r in db.session.scalars(select(LitigationRecord)
+                                                      .where(LitigationRecord.case_id.in_(case_ids)))}
+
+
 def court_deadlines(case: Case) -> list[Deadline]:
     """The case's procedural court deadlines (hearings' own deadlines are listed with the hearings)."""
     return list(db.session.scalars(select(Deadline).where(Deadline.case_id == case.id,
