@@ -206,10 +206,15 @@ def test_recheck_moves_to_removed_only_when_every_url_is_gone(setup):
     assert deadlines_of(td, "takedown_response")[0].status == "done"
 
 
-def test_a_draft_is_not_removed_by_a_recheck(setup):
-    td = service.create_takedown(setup["case"], setup["wb"], actor=system(), now=NOW)
+def test_a_draft_is_not_removed_by_a_recheck_and_is_not_sent_once_everything_is_gone(setup):
+    td = service.create_takedown(setup["case"], setup["yt"], actor=system(), now=NOW)
+    ready_to_send(td)
     url_rechecks(now=NOW + timedelta(days=1), progress=nothing, fetcher=lambda url: Fetched(404, None, 0))
     assert td.status == "draft" and td.removed_at is None
+    with pytest.raises(service.TakedownError, match="already gone"):
+        service.send(td, actor=system(), now=NOW + timedelta(days=1), reference="R")
+    service.withdraw(td, actor=system(), now=NOW + timedelta(days=1), reason="removed before we sent it")
+    assert td.status == "withdrawn" and td.sent_at is None
 
 
 class Pages(BaseHTTPRequestHandler):

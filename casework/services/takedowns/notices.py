@@ -221,6 +221,9 @@ def send(td: TakedownNotice, *, actor: Actor, now: datetime, reference: str = ""
     if channel in ("web_form", "api") and not reference:
         raise TakedownError("a notice sent through a web form or an API needs the confirmation or reference "
                             "the platform gave")
+    if td.urls and all(u.status == "removed" for u in td.urls):
+        raise TakedownError("every URL of this notice is already gone (confirmed by re-check): nothing to take down; "
+                            "withdraw it instead")
     doc = _document(td)
     days = response_days(platform)
     try:
