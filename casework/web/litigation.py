@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timezone
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -12,7 +12,7 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, DateTimeLocalField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
-from casework.case_sections import page_section
+from casework.case_sections import JSON_SECTIONS, page_section
 from casework.extensions import db
 from casework.models.cases import Case
 from casework.models.litigation import COST_KINDS, COURT_DEADLINE_KINDS, FILING_KINDS, HEARING_KINDS, PARTY_SIDES
@@ -131,10 +131,38 @@ def labels() -> dict:
             "cost_kinds": COST_LABELS, "filing_kinds": FILING_LABELS, "resolutions": RESOLUTION_LABELS}
 
 
+def _page_endpoint(rule: str):
+    """The endpoint of a GET page of another domain (a document, a bundle), if it is registered."""
+    for r in current_app.url_map.iter_rules():
+        if r.rule == rule and "GET" in r.methods:
+            return r.endpoint
+    return None
+
+
+def _fileable(case: Case) -> dict:
+    """What of this case can be filed with the court, from the documents' and evidence's case JSON sections,
+    and a link for each filing kind's page where the domain has one."""
+    out: dict = {"document": [], "bundle": [], "links": {}}
+    documents, evidence = JSON_SECTIONS.get("documents"), JSON_SECTIONS.get("evidence")
+    if documents is not None:
+        out["document"] = [f"#{d['id']} {d.get('kind', '')} ({d.get('status', '')})"
+                           for d in documents(case, current_user) if isinstance(d, dict) and "id" in d]
+    if evidence is not None:
+        out["bundle"] = [f"#{e['id']} ({e.get('status', '')})" for e in evidence(case, current_user)
+                         if isinstance(e, dict) and e.get("type") == "bundle"]
+    for kind, rule, arg in (("document", "/documents/<int:document_id>", "document_id"),
+                            ("bundle", "/bundles/<int:bundle_id>", "bundle_id")):
+        endpoint = _page_endpoint(rule)
+        if endpoint:
+            out["links"][kind] = (endpoint, arg)
+    return out
+
+
 def _context(case: Case, **given) -> dict:
     record = service.record_for(case)
     when = now()
     return {"case": case, "record": record, "now": when, "deadlines": service.court_deadlines(case),
+            "fileable": _fileable(case),
             "totals": service.totals(record) if record else {}, "fmt": service.format_amount,
             "may_edit": can(current_user, "litigation.edit", case),
             "may_close": can(current_user, "litigation.close", case) and case.stage == "litigation",

@@ -112,3 +112,19 @@ def test_legal_closes_from_the_litigation_page_with_the_recorded_outcome(login_a
     assert closed.stage == "closed" and closed.outcome == "judgment_won"
     # The case page's own move form cannot contradict the record either.
     assert lit.record_for(closed).amount_awarded_minor == 4500000
+
+
+def test_filings_list_what_can_be_filed_and_link_to_it(login_as, ids, people):
+    case = _case(ids, people)
+    bundle = sealed_bundle(case)
+    db.session.commit()
+    page = login_as("counsel")
+    html = page.get(f"/cases/{case.id}/litigation").get_data(as_text=True)
+    assert f"#{bundle.id} (sealed)" in html
+    assert page.post(f"/cases/{case.id}/litigation/filings", data={
+        "kind": "bundle", "ref_id": str(bundle.id), "filed_on": "2026-06-05", "note": "Exhibit bundle"}).status_code == 302
+    html = page.get(f"/cases/{case.id}/litigation").get_data(as_text=True)
+    assert f'href="/bundles/{bundle.id}"' in html and "Exhibit bundle" in html
+    resp = page.post(f"/cases/{case.id}/litigation/filings", data={
+        "kind": "bundle", "ref_id": str(bundle.id), "filed_on": "2026-06-05"})
+    assert resp.status_code == 400 and "already recorded as filed" in resp.get_data(as_text=True)
