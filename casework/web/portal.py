@@ -7,6 +7,8 @@ than the creator's own rules allow; it only chooses plainer words.
 """
 from __future__ import annotations
 
+import io
+
 from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -15,11 +17,13 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from casework.extensions import db
+from casework.models.documents import Document
 from casework.models.cases import Case, CaseUrl, case_work
 from casework.models.monitoring import Detection
 from casework.models.works import Work
 from casework.policy import allow, get_or_404, visible
 from casework.services import cases as case_service
+from casework.services import documents as docs
 from casework.services import litigation as litigation_service
 from casework.web import main
 from casework.web.account import EmptyForm
@@ -96,21 +100,8 @@ def plain_timeline(case: Case) -> list[dict]:
     return out
 
 
-def _certificates_service():
-    """The documents service's certificate functions, or None where this installation has none."""
-    try:
-        from casework.services import documents
-    except ImportError:
-        return None
-    if not hasattr(documents, "issue_deposit_certificate") or not hasattr(documents, "certificates_of"):
-        return None
-    return documents
-
-
 def _certificates(work_ids: list[int]) -> dict[int, list]:
     """Signed deposit certificates of these works, newest first, in one query."""
-    from casework.models.documents import Document
-
     out: dict[int, list] = {i: [] for i in work_ids}
     if work_ids:
         for doc in db.session.scalars(select(Document).where(
@@ -127,8 +118,7 @@ def index():
     total_works = db.session.scalar(select(func.count()).select_from(all_works.subquery()))
     works = list(db.session.scalars(all_works.options(selectinload(Work.files))
                                     .order_by(Work.id.desc()).limit(WORKS_SHOWN)))
-    docs = _certificates_service()
-    certificates = _certificates([w.id for w in works]) if docs else {}
+    certificates = _certificates([w.id for w in works])
     own = select(Work.id).where(Work.id.in_(all_works.with_only_columns(Work.id)))
     detections = dict(db.session.execute(select(Detection.status, func.count()).where(
         Detection.work_id.in_(own)).group_by(Detection.status)).all())
@@ -145,7 +135,7 @@ def index():
     rows = [{"case": c, "status": plain_status(c, list(c.urls))} for c in cases]
     return render_template("portal/index.html", works=works, total_works=total_works, certificates=certificates,
                            rows=rows, detections=detections, recent=recent, detection_status=DETECTION_STATUS,
-                           certificates_available=docs is not None, empty=EmptyForm())
+                           empty=EmptyForm())
 
 
 @bp.route("/portal/cases/<int:case_id>")
@@ -166,9 +156,6 @@ def case(case_id: int):
 @allow("creator")
 def issue_certificate(work_id: int):
     work = get_or_404(Work, work_id, "work.view")
-    docs = _certificates_service()
-    if docs is None:
-        abort(404)
     lang = request.form.get("lang", "")
     if not EmptyForm().validate_on_submit() or lang not in ("en", "zh"):
         flash(_("The form expired; try again."), "error")
@@ -181,22 +168,15 @@ def issue_certificate(work_id: int):
         return redirect(url_for(".index") + "#works")
     db.session.commit()
     flash(_("Your signed deposit certificate is ready."), "success")
-    return redirect(url_for(".index", _anchor=f"work-{work.id}") if doc else url_for(".index"))
+    return redirect(url_for(".index", _anchor=f"work-{doc.work_id}"))
 
 
 @bp.route("/portal/certificates/<int:document_id>.pdf")
 @allow("creator")
 def certificate(document_id: int):
-    docs = _certificates_service()
-    if docs is None:
-        abort(404)
-    from casework.models.documents import Document
-
     doc = db.session.get(Document, document_id)
     if doc is None or doc.kind != "deposit_certificate" or doc.work is None or not doc.is_signed:
         abort(404)
     get_or_404(Work, doc.work_id, "work.view")
-    import io
-
     return send_file(io.BytesIO(docs.pdf_bytes(doc)), mimetype="application/pdf", as_attachment=True,
                      download_name=f"deposit-certificate-{doc.work_id}-{doc.lang}.pdf", etag=doc.sha256)

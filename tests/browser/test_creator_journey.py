@@ -7,6 +7,7 @@ from casework.models import utcnow
 from casework.services import cases as case_service
 from casework.workflow import transition
 from tests.case_factories import case_at, make_work, system
+from tests.signing_fixtures import signing_settings
 
 
 def _data(app) -> dict:
@@ -24,12 +25,7 @@ def _data(app) -> dict:
 
 def test_creator_sees_plain_status_registers_a_work_and_gets_a_certificate(live_server, page, login, shot, tmp_path):
     ids = _data(live_server.app)
-    try:  # signed certificates need the signing set-up of the documents domain
-        from tests.signing_fixtures import signing_settings
-    except ImportError:
-        signing_settings = None
-    if signing_settings is not None:
-        live_server.app.config.update(signing_settings(tmp_path / "pki"))
+    live_server.app.config.update(signing_settings(tmp_path / "pki"))  # certificates are signed
     login(page, "creator")
     assert page.url.endswith("/portal")
     assert "Starlight poster" in page.locator("#works").inner_text()
@@ -61,16 +57,15 @@ def test_creator_sees_plain_status_registers_a_work_and_gets_a_certificate(live_
     page.goto(live_server.url("/portal"))
     assert "Autumn poster" in page.locator("#works").inner_text()
     card = page.locator(f"#work-{ids['work']}")
-    if signing_settings is not None:
-        assert card.locator("form").count() == 1
-        card.locator("select[name=lang]").select_option("en")
-        with page.expect_navigation():
-            card.locator("button[type=submit]").click()
-        assert "Your signed deposit certificate is ready." in page.content()
-        card = page.locator(f"#work-{ids['work']}")
-        with page.expect_download() as info:
-            card.locator("a:has-text('Certificate')").first.click()
-        path = tmp_path / "certificate.pdf"
-        info.value.save_as(path)
-        assert path.read_bytes().startswith(b"%PDF")
-        shot(page, "4-certificate")
+    assert card.locator("form").count() == 1
+    card.locator("select[name=lang]").select_option("en")
+    with page.expect_navigation():
+        card.locator("button[type=submit]").click()
+    assert "Your signed deposit certificate is ready." in page.content()
+    card = page.locator(f"#work-{ids['work']}")
+    with page.expect_download() as info:
+        card.locator("a:has-text('Certificate')").first.click()
+    path = tmp_path / "certificate.pdf"
+    info.value.save_as(path)
+    assert path.read_bytes().startswith(b"%PDF")
+    shot(page, "4-certificate")

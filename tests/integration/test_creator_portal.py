@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-import pytest
-
 from casework.extensions import db
 from casework.services import cases as case_service
 from casework.services import detections
@@ -103,7 +101,7 @@ def test_portal_is_for_creators(login_as):
 def test_creator_gets_a_signed_certificate_of_their_own_works_only(app, login_as, ids, tmp_path):
     import re
 
-    signing = pytest.importorskip("tests.signing_fixtures")
+    from tests import signing_fixtures as signing
     mine = make_work(ids["holder_a"], "Certified poster")
     other = make_work(ids["holder_b"], "Not yours")
     db.session.commit()

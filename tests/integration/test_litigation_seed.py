@@ -2,7 +2,6 @@
 court deadlines, a settled case with its amounts; running the seed twice changes nothing."""
 from __future__ import annotations
 
-import pytest
 from sqlalchemy import func, select
 
 from casework.extensions import db
@@ -23,7 +22,7 @@ def _counts():
 
 
 def test_seed_litigation_runs_through_the_workflow_and_twice_without_change(app, tmp_path):
-    signing = pytest.importorskip("tests.signing_fixtures")  # the bundle's evidence catalogue is signed
+    from tests import signing_fixtures as signing  # the bundle's evidence catalogue is signed
     with signing.use_signing(app, signing.signing_settings(tmp_path / "pki")):
         _seed_and_check()
 
