@@ -117,10 +117,15 @@ def dispatch(*, now: datetime, limit: int = 500) -> int:
     """Make the notifications of pending outbox events; returns how many rows were made."""
     made = 0
     for event in events.pending(CONSUMER, types=EVENT_TYPES, limit=limit):
-        for user, kind, write in _recipients(event):
-            if _notify(user, kind, write, event, now=now) is not None:
-                made += 1
-        events.mark_dispatched(event, CONSUMER, now=now)
+        try:
+            with db.session.begin_nested():  # one event that cannot be handled must not hold up the rest
+                rows = [_notify(user, kind, write, event, now=now) for user, kind, write in _recipients(event)]
+                events.mark_dispatched(event, CONSUMER, now=now)
+        except Exception:
+            log.exception("outbox event %s (%s) could not be made into notifications; left pending",
+                          event.id, event.type)
+            continue
+        made += sum(1 for r in rows if r is not None)
     db.session.flush()
     return made
 

@@ -167,3 +167,25 @@ def test_a_case_opened_with_counsel_tells_counsel(ids, people):
     dispatch()
     assert [k for k, _t in told(ids["counsel"])] == ["case_assigned"]
     assert told(ids["legal"]) == []  # nobody is told about what they did themselves
+
+
+def test_an_event_that_cannot_be_handled_holds_up_nothing_else(ids, monkeypatch):
+    from casework.services import events
+
+    first = case_at("review", [make_work(ids["holder_a"])], title="The broken one")
+    bad = transition(first, "letter", actor=system(), now=NOW)
+    case = case_at("review", [make_work(ids["holder_a"])], title="After the broken one")
+    transition(case, "letter", actor=system(), now=NOW)
+    recipients = notifications._recipients
+
+    def broken(event):
+        if event.case_id == first.id and event.type == "case.stage_changed":
+            raise RuntimeError("a bug in a handler")
+        return recipients(event)
+
+    monkeypatch.setattr(notifications, "_recipients", broken)
+    dispatch()
+    assert [t for _k, t in told(ids["creator"])] == [told(ids["creator"])[0][1]]
+    assert "After the broken one" in told(ids["creator"])[0][1]
+    pending = events.pending(notifications.CONSUMER, types=notifications.EVENT_TYPES)
+    assert [e.data["event_id"] for e in pending] == [bad.id]  # left for a fix, not dropped
