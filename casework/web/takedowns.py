@@ -184,7 +184,7 @@ def _detail(td: TakedownNotice, status: int = 200, **forms):
                              if s.value in ACTION_LABELS]
         ctx.update(send_form=send if td.status == "draft" else None, record_form=record if record.to.choices else None,
                    report_form=(forms.get("report") or ReportForm(formdata=None))
-                   if td.status in ("sent", "acknowledged", "counter_notice") else None)
+                   if td.status in ("sent", "acknowledged", "counter_notice") and td.removed_at is None else None)
     return render_template("takedowns/detail.html", **ctx), status
 
 

@@ -308,6 +308,8 @@ def record_platform_removal(td: TakedownNotice, *, actor: Actor, now: datetime, 
     """The platform says it removed the material: kept as its answer, but the state waits for a re-check."""
     if td.status not in (S.SENT.value, S.ACKNOWLEDGED.value, S.COUNTER_NOTICE.value):
         raise TransitionRefused(f"a removal report fits a notice awaiting removal; this one is {td.status}")
+    if td.removed_at is not None:
+        raise TransitionRefused("the removal is already confirmed by re-check")
     when = _when(at, now, "the platform's removal report", not_before=td.sent_at)
     td.platform_reported_removed_at = when
     if td.first_response_at is None or when < td.first_response_at:
