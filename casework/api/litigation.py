@@ -40,7 +40,8 @@ HEARING_IN = {"type": "object", "additionalProperties": False, "required": ["at"
     "at": _TIME, "kind": {"enum": list(HEARING_KINDS)}, "place": {"type": "string", "maxLength": 300},
     "note": {"type": "string", "maxLength": 5000}}}
 HEARING_PATCH = {"type": "object", "additionalProperties": False, "minProperties": 1,
-                 "properties": HEARING_IN["properties"]}
+                 "properties": {**HEARING_IN["properties"],
+                                "held": {"const": True, "description": "the hearing took place (its deadline is met)"}}}
 DEADLINE_IN = {"type": "object", "additionalProperties": False, "required": ["kind", "title", "due_at"],
                "properties": {"kind": {"enum": list(COURT_DEADLINE_KINDS)},
                               "title": {"type": "string", "minLength": 1, "maxLength": 300}, "due_at": _TIME}}
@@ -62,7 +63,8 @@ CLOSE_IN = {"type": "object", "additionalProperties": False,
             "properties": {"note": {"type": ["string", "null"], "maxLength": 10000}}}
 HEARING = {"type": "object", "properties": {
     "id": {"type": "integer"}, "at": _TIME, "kind": {"enum": list(HEARING_KINDS)}, "place": {"type": "string"},
-    "note": {"type": "string", "description": "not for creators"}, "deadline_id": {"type": ["integer", "null"]}}}
+    "note": {"type": "string", "description": "not for creators"}, "deadline_id": {"type": ["integer", "null"]},
+    "held": {"type": "boolean"}}}
 DEADLINE = {"type": "object", "properties": {
     "id": {"type": "integer"}, "kind": {"type": "string"}, "title": {"type": "string"}, "due_at": _TIME,
     "status": {"enum": ["open", "done"]}, "overdue": {"type": "boolean"}, "done_at": {"type": ["string", "null"]}}}
@@ -203,15 +205,19 @@ def litigation_add_hearing(case_id: int):
 
 @endpoint("/cases/<int:case_id>/litigation/hearings/<int:hearing_id>", methods=("PATCH",), roles=EDITORS,
           tags=TAGS, request_schema=HEARING_PATCH, response_schema=HEARING,
-          summary="Move or describe a hearing (its deadline follows)")
+          summary="Move or describe a hearing (its deadline follows), or mark it held")
 def litigation_patch_hearing(case_id: int, hearing_id: int):
     case = _editable(case_id)
     hearing = service.hearing_of(case, hearing_id)
     if hearing is None:
         raise ApiError(404, f"case {case.id} has no hearing {hearing_id}")
     body = json_body(HEARING_PATCH)
+    held = body.pop("held", False)
     try:
-        service.update_hearing(case, hearing, body, actor=actor(), now=utcnow())
+        now = utcnow()
+        service.update_hearing(case, hearing, body, actor=actor(), now=now)
+        if held:
+            service.hearing_held(case, hearing, actor=actor(), now=now)
     except service.LitigationError as exc:
         _invalid(exc)
     db.session.commit()

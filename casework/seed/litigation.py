@@ -58,8 +58,9 @@ def _litigate(case: Case, *, actor: Actor, now: datetime) -> list[str]:
                   counsel_firm="Demo & Partners Law Firm", counsel_contact="counsel@demo.test", actor=actor, now=filed)
     lit.add_party(case, side="defendant", name=infringer, counsel_name="王律师", counsel_firm="某某律师事务所",
                   actor=actor, now=filed)
-    lit.add_hearing(case, at=now - timedelta(days=5), kind="evidence_exchange", place="Online (在线庭审)",
-                    note="Evidence exchanged; the defendant disputes the capture date", actor=actor, now=filed)
+    held = lit.add_hearing(case, at=now - timedelta(days=5), kind="evidence_exchange", place="Online (在线庭审)",
+                           note="Evidence exchanged; the defendant disputes the capture date", actor=actor, now=filed)
+    lit.hearing_held(case, held, actor=actor, now=now - timedelta(days=5))
     lit.add_hearing(case, at=(now + timedelta(days=12)).replace(hour=1, minute=30, second=0, microsecond=0),
                     kind="trial", place="第三法庭 (Courtroom 3)", actor=actor, now=filed)
     lit.add_deadline(case, kind="court_evidence", title="Supplementary evidence to the court",

@@ -254,6 +254,25 @@ def add_hearing(case_id: int):
     return _done(case, _("Hearing added; its date is watched with the deadlines."), "#hearings")
 
 
+@bp.route("/cases/<int:case_id>/litigation/hearings/<int:hearing_id>/held", methods=["POST"])
+@allow(*EDITORS)
+def hearing_held(case_id: int, hearing_id: int):
+    case = _editable(case_id)
+    hearing = service.hearing_of(case, hearing_id)
+    if hearing is None:
+        abort(404)
+    if not EmptyForm().validate_on_submit():
+        flash(_("The form expired; try again."), "error")
+        return redirect(url_for(".page", case_id=case.id) + "#hearings")
+    try:
+        service.hearing_held(case, hearing, actor=actor(), now=now())
+    except service.LitigationError as exc:
+        db.session.rollback()
+        flash(str(exc), "error")
+        return redirect(url_for(".page", case_id=case.id) + "#hearings")
+    return _done(case, _("Hearing marked held."), "#hearings")
+
+
 @bp.route("/cases/<int:case_id>/litigation/deadlines", methods=["POST"])
 @allow(*EDITORS)
 def add_deadline(case_id: int):

@@ -63,6 +63,7 @@ EVENTS = {
     "litigation_opened": _l("We took the case to court"),
     "litigation_hearing": _l("A court hearing was scheduled"),
     "litigation_hearing_changed": _l("A court hearing was moved"),
+    "litigation_hearing_held": _l("A court hearing took place"),
     "litigation_resolved": _l("The court case reached a result"),
 }
 # Timeline rows about internal bookkeeping stay out of the creator's timeline.

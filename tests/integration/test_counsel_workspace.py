@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from casework.extensions import db
+from casework.models import utcnow
 from casework.services import cases as case_service
 from casework.services import deadlines as deadline_service
 from casework.services import litigation as lit
@@ -24,7 +25,7 @@ def _cases(ids, people):
     nobody = case_at("evidence", [work], title="Unassigned case", owner=people["legal"])
     for case in (mine, theirs, nobody):
         case_service.add_note(case, NOTE, actor=ACTOR, now=NOW)
-    far = NOW + timedelta(days=400)
+    far = utcnow() + timedelta(days=400)  # upcoming whenever the test runs
     lit.add_hearing(mine, at=far, kind="trial", place="Courtroom MINE", actor=ACTOR, now=NOW)
     lit.add_hearing(theirs, at=far, kind="trial", place="Courtroom THEIRS", actor=ACTOR, now=NOW)
     deadline_service.create(kind="follow_up", title="Mine deadline", due_at=far, case=mine, actor=ACTOR, now=NOW)

@@ -1,11 +1,15 @@
 """The litigation API: record, hearings and deadlines (GET/POST/PATCH), per role, with JSON errors."""
 from __future__ import annotations
 
+from datetime import timedelta
+
 from sqlalchemy import func, select
 
 from casework.extensions import db
+from casework.models import utcnow
 from casework.models.cases import CaseEvent
 from casework.models.scheduling import Deadline
+from casework.services.events import rfc3339
 from tests.case_factories import case_at, make_work, sealed_bundle
 
 BASE = "/api/v1/cases/{}/litigation"
@@ -47,17 +51,21 @@ def test_hearings_and_deadlines(client, token_for, ids, people):
     case = _case(ids, people)
     headers = token_for("legal")
     url = BASE.format(case.id)
-    resp = client.post(url + "/hearings", headers=headers, json={"at": "2026-12-01T01:30:00Z", "kind": "pretrial",
+    first = (utcnow() + timedelta(days=30)).replace(hour=1, minute=30, second=0, microsecond=0)
+    later = first + timedelta(days=7)
+    resp = client.post(url + "/hearings", headers=headers, json={"at": rfc3339(first), "kind": "pretrial",
                                                                   "place": "Room 2"})
     assert resp.status_code == 201, resp.get_json()
     hearing = resp.get_json()
     deadline = db.session.get(Deadline, hearing["deadline_id"])
-    assert deadline.kind == "court_hearing" and deadline.due_at.isoformat() == "2026-12-01T01:30:00+00:00"
-    resp = client.patch(url + f"/hearings/{hearing['id']}", headers=headers, json={"at": "2026-12-08T01:30:00Z"})
-    assert resp.status_code == 200 and resp.get_json()["at"] == "2026-12-08T01:30:00Z"
+    assert deadline.kind == "court_hearing" and deadline.due_at == first
+    resp = client.patch(url + f"/hearings/{hearing['id']}", headers=headers, json={"at": rfc3339(later)})
+    assert resp.status_code == 200 and resp.get_json()["at"] == rfc3339(later)
     db.session.expire_all()
-    assert db.session.get(Deadline, hearing["deadline_id"]).due_at.day == 8
+    assert db.session.get(Deadline, hearing["deadline_id"]).due_at == later
     assert [h["id"] for h in client.get(url + "/hearings", headers=headers).get_json()["items"]] == [hearing["id"]]
+    resp = client.patch(url + f"/hearings/{hearing['id']}", headers=headers, json={"held": True})
+    assert resp.status_code == 422 and "once its time has come" in resp.get_json()["error"]["message"]
 
     resp = client.post(url + "/deadlines", headers=headers, json={"kind": "court_appeal", "title": "Appeal window",
                                                                    "due_at": "2026-12-20T16:00:00+08:00"})

@@ -168,3 +168,14 @@ def test_record_json_for_creators_leaves_out_costs_parties_and_notes(case):
     assert set(plain) == {"id", "case_id", "court", "case_number", "cause_of_action", "filing_date", "hearings",
                           "resolution", "updated_at"}
     assert "note" not in plain["hearings"][0]
+
+
+def test_a_hearing_that_took_place_is_not_escalated(case):
+    hearing = lit.add_hearing(case, at=NOW + timedelta(hours=2), kind="trial", actor=ACTOR, now=NOW)
+    with pytest.raises(lit.LitigationError, match="once its time has come"):
+        lit.hearing_held(case, hearing, actor=ACTOR, now=NOW)
+    assert lit.hearing_held(case, hearing, actor=ACTOR, now=NOW + timedelta(hours=3)) is True
+    assert lit.hearing_held(case, hearing, actor=ACTOR, now=NOW + timedelta(hours=3)) is False
+    escalated = deadline_service.escalate_overdue(actor=Actor.job("escalations"), now=NOW + timedelta(days=1))
+    assert hearing.deadline_id not in {d.id for d in escalated}
+    assert litigation_events(case)[-1].kind == "litigation_hearing_held"

@@ -14,7 +14,7 @@ from casework.services.litigation.values import (MAX_MINOR, LitigationError, amo
                                                  parse_amount, parse_currency)
 from casework.services.litigation.records import (RECORD_FIELDS, add_cost, add_deadline, add_filing,  # noqa: F401
                                                   add_hearing, add_party, court_deadline_of, court_deadlines,
-                                                  hearing_of, open_record, record_for, records_for, totals,
+                                                  hearing_held, hearing_of, open_record, record_for, records_for, totals,
                                                   upcoming_hearings, update_deadline, update_hearing, update_record)
 from casework.services.litigation.outcome import (Resolution, close_case, outcome_follows_the_record,  # noqa: F401
                                                   resolve)

@@ -232,6 +232,19 @@ def update_hearing(case: Case, hearing: Hearing, fields: dict, *, actor: Actor, 
     return sorted(values)
 
 
+def hearing_held(case: Case, hearing: Hearing, *, actor: Actor, now: datetime) -> bool:
+    """The hearing took place: its deadline is met (so it is not escalated as overdue). False if already so."""
+    if hearing.at > now:
+        raise LitigationError("held: a hearing is marked held once its time has come", "held")
+    deadline = hearing.deadline
+    if deadline is None or deadline.status == "done":
+        return False
+    deadline_service.complete(deadline, actor=actor, now=now)
+    _changed(case, hearing.record, "hearing_held", f"hearing #{hearing.id} ({hearing.kind}) on "
+             f"{hearing.at:%Y-%m-%d %H:%M} UTC held", actor=actor, now=now, data={"hearing": hearing.id})
+    return True
+
+
 def add_deadline(case: Case, *, kind: str, title: str, due_at: Any, actor: Actor, now: datetime) -> Deadline:
     """A procedural court deadline (defence, evidence, appeal, payment...): a casework Deadline row."""
     if kind not in COURT_DEADLINE_KINDS:

@@ -20,7 +20,8 @@ def deadline_json(d: Deadline, now: datetime) -> dict:
 def hearing_json(h: Hearing, *, full: bool = True) -> dict:
     out = {"id": h.id, "at": _rfc3339(h.at), "kind": h.kind, "place": h.place}
     if full:
-        out.update(note=h.note, deadline_id=h.deadline_id)
+        out.update(note=h.note, deadline_id=h.deadline_id,
+                   held=h.deadline is not None and h.deadline.status == "done")
     return out
 
 
