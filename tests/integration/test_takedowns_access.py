@@ -91,7 +91,7 @@ def test_creator_sees_a_plain_status_only(login_as, setup):
     page = web.get(f"/cases/{setup['case'].id}").get_data(as_text=True)
     section = page[page.index('id="takedowns"'):]
     section = section[:section.index("</section>")]
-    assert setup["plat"].name in section and "Refused" in section
+    assert setup["plat"].name in section and "The platform declined to remove it" in section
     assert "SECRET-REF-42" not in page and "internal reasoning" not in page
     assert "/takedowns/" not in section
     assert web.get(f"/takedowns/{setup['td'].id}").status_code in (403, 404)
