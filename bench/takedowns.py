@@ -95,7 +95,8 @@ def fill(app, n_takedowns: int) -> dict:
     rnd = random.Random(42)
     with app.app_context():
         actor, now = Actor.system("bench"), utcnow()
-        legal_email = accounts.create_user("legal@bench.example", "Legal", "legal", PASSWORD, actor=actor, now=now).email
+        legal_email = accounts.create_user("legal@bench.example", "Legal", "legal", PASSWORD, actor=actor,
+                                           now=now).email
         db.session.commit()
         conn = db.session.connection()
         t0 = time.perf_counter()
@@ -190,7 +191,8 @@ def measure(app, info: dict, repeat: int) -> None:
     compare_ms = _timed(page("/takedowns/platforms"), repeat)
     platform_ms = _timed(page(f"/platforms/{ids[3]}"), repeat)
     print(f"{'what':58} {'median ms':>10} {'p90 ms':>8}")
-    for label, (med, p90) in ((f"figures() for all {len(ids)} platforms", all_ms), ("figures() for one platform", one_ms),
+    for label, (med, p90) in ((f"figures() for all {len(ids)} platforms", all_ms),
+                              ("figures() for one platform", one_ms),
                               ("GET /takedowns/platforms (comparison page)", compare_ms),
                               ("GET /platforms/<id> (platform page with figures)", platform_ms)):
         print(f"{label:58} {med:10.1f} {p90:8.1f}")

@@ -33,10 +33,12 @@ STATUS_LABELS = {"draft": _l("Draft"), "sent": _l("Sent"), "acknowledged": _l("A
                  "removed": _l("Removed (confirmed)"), "refused": _l("Refused"),
                  "counter_notice": _l("Counter-notice"), "restored": _l("Restored"), "withdrawn": _l("Withdrawn")}
 # What a creator reads: the state in plain words, nothing of the correspondence behind it.
-PLAIN_LABELS = {"sent": _l("We have sent the platform a notice"), "acknowledged": _l("The platform is handling our notice"),
-                "removed": _l("Removed: we checked that it is gone"), "refused": _l("The platform declined to remove it"),
-                "counter_notice": _l("The uploader disputes the notice"), "restored": _l("The platform put it back"),
-                "withdrawn": _l("We withdrew the notice")}
+PLAIN_LABELS = {"sent": _l("We have sent the platform a notice"),
+                "acknowledged": _l("The platform is handling our notice"),
+                "removed": _l("Removed: we checked that it is gone"),
+                "refused": _l("The platform declined to remove it"),
+                "counter_notice": _l("The uploader disputes the notice"),
+                "restored": _l("The platform put it back"), "withdrawn": _l("We withdrew the notice")}
 CHANNEL_LABELS = {"email": _l("E-mail"), "web_form": _l("Web form"), "api": _l("API")}
 # What a person records, per target status; "removed" is never among them (only a re-check confirms it).
 ACTION_LABELS = {"acknowledged": _l("The platform acknowledged the notice"),

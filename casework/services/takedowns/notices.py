@@ -245,7 +245,8 @@ def _document(td: TakedownNotice):
 
     doc = db.session.get(Document, td.document_id) if td.document_id is not None else None
     if doc is None:
-        raise TransitionRefused("this takedown has no notice document (it was deleted): withdraw it and draft a new one")
+        raise TransitionRefused("this takedown has no notice document (it was deleted): withdraw it and draft "
+                                "a new one")
     return doc
 
 
