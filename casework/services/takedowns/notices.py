@@ -8,6 +8,7 @@ source "takedown" (the response deadline is the notice document's own).
 from __future__ import annotations
 
 import hashlib
+import logging
 from datetime import datetime
 from typing import Optional
 
@@ -24,6 +25,7 @@ from casework.services.takedowns.states import (RESPONSES, TRANSITIONS, S, Statu
                                                 allowed_targets)
 from casework.services.takedowns.timing import counter_notice_due, response_days
 
+log = logging.getLogger(__name__)
 SOURCE = "takedown"
 MAX_TEXT = 20_000
 
@@ -339,9 +341,14 @@ def confirm_removals_for_url(case_url: CaseUrl, *, actor: Actor, now: datetime) 
         if urls and all(u.status == "removed" and u.removed_at is not None for u in urls) \
                 and max(u.removed_at for u in urls) >= td.sent_at:
             removed_at = max(u.removed_at for u in urls)
-            move(td, S.REMOVED, actor=actor, now=now, note="every URL confirmed gone by re-check",
-                 values={"removed_at": removed_at}, answered_at=removed_at,
-                 data={"urls": [{"id": u.id, "status_code": u.last_status_code} for u in urls]})
+            try:
+                with db.session.begin_nested():  # a takedown moved meanwhile must not undo the whole re-check
+                    move(td, S.REMOVED, actor=actor, now=now, note="every URL confirmed gone by re-check",
+                         values={"removed_at": removed_at}, answered_at=removed_at,
+                         data={"urls": [{"id": u.id, "status_code": u.last_status_code} for u in urls]})
+            except TransitionRefused as exc:
+                log.warning("takedown %s not moved to removed: %s", td.id, exc)
+                continue
             moved.append(td)
     return moved
 
