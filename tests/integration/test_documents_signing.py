@@ -78,6 +78,11 @@ def test_a_letter_made_through_the_api_is_signed_deposited_and_valid(signed_app,
                           "deposit_index": body["deposit_index"]}
     doc = db.session.get(Document, doc_id)
     assert_valid_signed_pdf(pdf, dev_trust, tmp_path, cited=work_hashes + [doc.public_id])
+    # test_cases_api registers a stand-in "documents" section and pops the key afterwards: put ours back.
+    from casework.api.documents import _case_documents
+    from casework.case_sections import json_section
+
+    json_section("documents")(_case_documents)
     case_json = client.get(f"/api/v1/cases/{case.id}", headers=legal).json
     assert [d["id"] for d in case_json["documents"]] == [doc_id]
     # The validation endpoint agrees, for anyone.
