@@ -22,7 +22,6 @@ from casework.models.monitoring import Platform
 from casework.models.scheduling import Deadline
 from casework.models.takedowns import PlatformTakedownPolicy, TakedownNotice
 from casework.policy import STAFF, allow, can, get_or_404
-from casework.services import monitoring
 from casework.services import takedown_figures
 from casework.services import takedowns as service
 from casework.web.helpers import actor, now
@@ -316,17 +315,3 @@ def platform_figures_for_template(platform) -> dict:
     return {"figures": takedown_figures.figures([platform.id])[platform.id], "labels": STATUS_LABELS,
             "days": service.response_days(platform), "own_days": days,
             "form": ResponseDaysForm(formdata=None, days=days)}
-
-
-def _platform_list_figures(platform_ids: list[int]) -> dict[int, dict]:
-    """The platforms list's "other figures" column (monitoring.PLATFORM_STATS)."""
-    out = {}
-    for pid, f in takedown_figures.figures(platform_ids).items():
-        rate = f"{f['response_rate'] * 100:.0f}%" if f["response_rate"] is not None else None
-        out[pid] = {str(_l("takedowns sent")): f["sent"], str(_l("response rate")): rate,
-                    str(_l("median days to confirmed removal after a notice")): f["median_days_to_removal"]}
-    return out
-
-
-if _platform_list_figures not in monitoring.PLATFORM_STATS:
-    monitoring.PLATFORM_STATS.append(_platform_list_figures)
