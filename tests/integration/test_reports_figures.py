@@ -191,3 +191,13 @@ def test_reports_are_for_legal_and_admin_only(login_as):
         for url in ("/reports", "/reports.csv", "/reports.pdf"):
             assert page.get(url).status_code == 403
         assert 'href="/reports"' not in page.get("/works").get_data(as_text=True)
+
+
+def test_names_from_outside_cannot_become_spreadsheet_formulas(login_as, ids):
+    s = system()
+    evil = monitoring.create_infringer(name='=HYPERLINK("http://evil.example","x")', kind="site", actor=s, now=NOW)
+    case_service.open_case(title="Formula", works=[make_work(ids["holder_a"])], infringer=evil, actor=s,
+                           now=at(5, 5))
+    body = login_as("legal").get("/reports.csv?from=2026-05-01&to=2026-05-31").get_data(as_text=True)
+    rows = list(csv.reader(io.StringIO(body.lstrip("\ufeff"))))
+    assert ["cases_by_infringer", "'" + evil.name, "1"] in rows
