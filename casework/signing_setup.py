@@ -99,7 +99,10 @@ def build_profile(config: Mapping[str, Any]) -> signing.SignProfile:
     validation = None
     if level in ("B-LT", "B-LTA"):
         crls = _paths(config.get("SIGNING_CRLS")) or ([str(dev.crl)] if is_dev_key and dev.crl.exists() else [])
-        roots = [p for p in _paths(config.get("SIGNING_TRUST_ROOTS")) if os.path.exists(p)]
+        if not crls:
+            raise SigningNotConfigured(f"SIGNING_LEVEL {level} embeds revocation data: set SIGNING_CRLS to the "
+                                       "CRL files of the signer's and the TSA's CAs")
+        roots = _paths(config.get("SIGNING_TRUST_ROOTS"))
         validation = signing.validation_data_from_files(roots, crls=crls, other_certs=chain)
     font, index = _stamp_font(str(config.get("SIGNING_STAMP_FONT") or ""))
     return signing.SignProfile(key=key, level=level, timestamper=timestamper, validation=validation,  # type: ignore[arg-type]

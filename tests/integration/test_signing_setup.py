@@ -113,3 +113,17 @@ def test_ledger_checkpoints_carry_a_real_rfc3161_token(app, local_tsa, signing_p
     [tsa_cert] = [c.chosen for c in token["content"]["certificates"]
                   if c.chosen.subject.native["common_name"] == "Yidun Casework Development TSA"]
     assert tsa_cert.sha256 == signing.load_certificates(signing_pki.tsa_cert)[0].sha256
+
+
+def test_lt_levels_need_revocation_data(app, signing_pki, tmp_path):
+    settings = signing_settings(signing_pki.directory, level="B-LT")
+    with use_signing(app, settings):
+        assert signing_setup.current_profile().validation.crls  # the development CRL, with the development key
+    copy = tmp_path / "prod.key"
+    copy.write_bytes(signing_pki.signer_key.read_bytes())  # the same key, but not the development key file
+    with use_signing(app, {**settings, "SIGNING_KEY": str(copy)}):
+        with pytest.raises(signing_setup.SigningNotConfigured, match="SIGNING_CRLS"):
+            signing_setup.current_profile()
+    with use_signing(app, {**settings, "SIGNING_KEY": str(copy), "SIGNING_CRLS": str(tmp_path / "none.crl")}):
+        with pytest.raises(signing.KeyLoadError, match="none.crl"):
+            signing_setup.current_profile()
