@@ -7,7 +7,7 @@ the arithmetic only.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 from typing import Iterable, Optional, Sequence, Union
