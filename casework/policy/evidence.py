@@ -36,14 +36,6 @@ def _add_item(user, case) -> bool:
     return _works_case(user, case)
 
 
-@rule("evidence.summary")
-def _summary(user, case) -> bool:
-    """The redacted list a creator gets (kind, time, hash, deposit): anyone who may see the case."""
-    from casework.policy import can
-
-    return can(user, "case.view", case)
-
-
 @rule("bundle.view")
 def _view_bundle(user, bundle) -> bool:
     return bundle is not None and _works_case(user, bundle.case)
