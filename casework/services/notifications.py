@@ -144,11 +144,20 @@ def _notify(user: User, kind: str, write, event: DomainEvent, *, now: datetime) 
         title, body = str(title), str(body)
     mode = pref.delivery if pref.email else "none"
     row = Notification(user_id=user.id, kind=kind, title=title[:300], body=body, case_id=event.case_id,
-                       link=f"/cases/{event.case_id}" if event.case_id else "", event_id=event.id, created_at=now,
+                       link=case_link(user, event.case_id), event_id=event.id, created_at=now,
                        in_inbox=pref.inbox, mail=mode, attempts=0, last_error="",
                        next_attempt_at={"immediate": now, "digest": next_digest(now), "none": None}[mode])
     db.session.add(row)
     return row
+
+
+def case_link(user: User, case_id: Optional[int]) -> str:
+    """Where a notification about a case takes its reader: creators to the portal's plain-language page."""
+    if not case_id:
+        return ""
+    if user.role == "creator" and "portal.case" in current_app.view_functions:
+        return f"/portal/cases/{case_id}"
+    return f"/cases/{case_id}"
 
 
 def _recipients(event: DomainEvent) -> list[tuple[User, str, object]]:

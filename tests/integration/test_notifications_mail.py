@@ -103,7 +103,7 @@ def test_mail_goes_out_only_after_the_change_commits(fresh_database, tmp_path):
             assert [m.rcpt_tos for m in server.messages] == [["creator@test.example"]]
             text = server.texts()[0]
             assert "We are writing to the infringer" in text and "Poster copied" in text
-            assert "internal words" not in text and "http://localhost/cases/" in text
+            assert "internal words" not in text and f"http://localhost/portal/cases/{case_id}" in text
             # Sent once: the next runs send nothing more.
             run_job("notifications", now=NOW + timedelta(minutes=2))
             run_job("notification_mail", now=NOW + timedelta(minutes=2))

@@ -43,7 +43,7 @@ def test_creators_hear_of_stage_changes_on_their_works_only(ids, people):
                                        .order_by(Notification.id)).all()
     assert "Poster copied" in first.title and "writing to the infringer" in first.body
     assert "repeat offender" not in first.title + first.body
-    assert "closed" in closed.body and "copy was removed" in closed.body and closed.link == f"/cases/{mine.id}"
+    assert "closed" in closed.body and "copy was removed" in closed.body and closed.link == f"/portal/cases/{mine.id}"
     with force_locale("en"):
         assert [t for _k, t in told(ids["creator2"])] == [
             f"Your case “Logo copied”: {notifications.PLAIN_STAGES['takedown']}"]
@@ -189,3 +189,14 @@ def test_an_event_that_cannot_be_handled_holds_up_nothing_else(ids, monkeypatch)
     assert "After the broken one" in told(ids["creator"])[0][1]
     pending = events.pending(notifications.CONSUMER, types=notifications.EVENT_TYPES)
     assert [e.data["event_id"] for e in pending] == [bad.id]  # left for a fix, not dropped
+
+
+def test_each_reader_follows_the_link_to_a_page_they_may_see(login_as, ids, people):
+    case = case_at("review", [make_work(ids["holder_a"])], title="Linked", counsel=people["counsel"])
+    transition(case, "letter", actor=system(), now=NOW)
+    dispatch()
+    for key in ("creator", "counsel"):
+        row = db.session.scalars(select(Notification).where(Notification.user_id == ids[key])).one()
+        page = login_as(key)
+        followed = page.get(f"/inbox/{row.id}")
+        assert followed.status_code == 302 and page.get(followed.headers["Location"]).status_code == 200
