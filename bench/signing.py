@@ -5,10 +5,12 @@ Run from the repository root:  .venv/bin/python bench/signing.py [--samples N] [
 
 Targets (issue 5): app path <= 300 ms median; app / bare <= 1.25.
 
-- app path: ``casework.documents.render_document`` (sandboxed Jinja2 + WeasyPrint PDF/A-3u) then
+- app path: the documents service's own steps (``casework.services.documents.lifecycle``):
+  ``render_pdf`` (WeasyPrint PDF/A-3u, per-thread font configuration) then ``_sign_bytes``, i.e.
   ``signing.sign_pdf`` with the app's cached ``current_profile()`` (key parsed once, B-T, the visible
-  stamp in Noto Sans CJK SC subset and embedded) -- what the documents service calls.
-- bare path: the same HTML (made once, outside the timing) through ``weasyprint.HTML().write_pdf``,
+  stamp in Noto Sans CJK SC subset and embedded) -- ``render_and_sign`` split in two to time each.
+- bare path: the same final HTML (made once, outside the timing, as the service does before a
+  signing job) through ``weasyprint.HTML().write_pdf``,
   then pyHanko's documented one-call API ``signers.sign_pdf`` with a ``SimpleSigner`` built once,
   pyHanko's ``HTTPTimeStamper`` and a visible field in the same box with pyHanko's default text stamp
   (Courier, not embedded: the cheapest stamp pyHanko offers, so the baseline is not handicapped).
@@ -58,29 +60,43 @@ def _pages(pdf: bytes) -> int:
 
 
 class AppPath:
-    """The app's path: render_document, then sign_pdf with the app's cached profile."""
+    """The app's path: the documents service's ``render_and_sign`` (WeasyPrint, then ``sign_pdf`` with
+    the app's cached profile), on the same final HTML as the bare path."""
 
-    def __init__(self, workdir: Path, tsa_url: str):
+    def __init__(self, workdir: Path, tsa_url: str, html: str):
         from casework import create_app
         from tests.signing_fixtures import signing_settings
 
         self.app = create_app({"INSTANCE_PATH": str(workdir / "instance"), "SCHEMA_CHECK": False,
                                "SQLALCHEMY_DATABASE_URI": f"sqlite:///{workdir / 'bench.sqlite3'}",
                                **signing_settings(workdir / "pki", level="B-T", tsa_url=tsa_url)})
-        self.context = two_page_letter()
+        self.html = html
 
     def render(self) -> bytes:
-        from casework.documents import render_document
+        from casework.documents import render_pdf
 
-        return render_document("cease_desist", "zh", self.context)
+        return render_pdf(self.html)
 
     def sign(self, pdf: bytes) -> bytes:
-        import signing
-        from casework.signing_setup import current_profile
+        from datetime import datetime, timezone
+
+        from casework.services.documents.lifecycle import _sign_bytes
 
         with self.app.app_context():
-            return signing.sign_pdf(pdf, current_profile(), signer_name="北京明理律师事务所 王静",
-                                    verification_url=VERIFY, reason="律师函")
+            signed, level = _sign_bytes(pdf, name="北京明理律师事务所 王静", url=VERIFY, reason="律师函",
+                                        now=datetime.now(timezone.utc))
+        return signed
+
+    def render_and_sign(self) -> bytes:
+        """What a bulk run or the sign button does per letter (checked against render + sign once)."""
+        from datetime import datetime, timezone
+
+        from casework.services.documents.lifecycle import SigningJob, render_and_sign
+
+        job = SigningJob(html=self.html, signer_name="北京明理律师事务所 王静", verification_url=VERIFY,
+                         reason="律师函", signed_at=datetime.now(timezone.utc), template_id=None, template_version=0)
+        with self.app.app_context():
+            return render_and_sign(job)[0]
 
 
 class BarePath:
@@ -124,11 +140,11 @@ def main() -> None:
 
     with tempfile.TemporaryDirectory() as tmp, _tsa(Path(tmp)) as tsa:
         work = Path(tmp)
-        app = AppPath(work, tsa.url)
-        bare = BarePath(work / "pki", tsa.url, render_html("cease_desist", "zh", two_page_letter()))
+        html = render_html("cease_desist", "zh", two_page_letter())
+        app = AppPath(work, tsa.url, html)
+        bare = BarePath(work / "pki", tsa.url, html)
         trust = signing.Trust.from_files([work / "pki" / "root-ca.pem"])
-        for path in (app, bare):  # warm-up (fonts, key, first TSA connection), checked once
-            signed = path.sign(path.render())
+        for signed in (app.render_and_sign(), bare.sign(bare.render())):  # warm-up, checked once
             [report] = signing.validate_pdf(signed, trust).signatures
             assert report.intact and report.trusted and report.pades_level == "B-T", report.problems
         pages = _pages(app.render())
