@@ -18,10 +18,12 @@ from asn1crypto import x509 as asn1_x509
 from pyhanko.pdf_utils.misc import PdfError
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign.diff_analysis import ModificationLevel
+from pyhanko.sign.fields import enumerate_sig_fields
 from pyhanko.sign.validation.errors import SignatureValidationError
 from pyhanko.sign.validation.settings import KeyUsageConstraints
 from pyhanko.sign.validation import validate_pdf_signature
 from pyhanko.sign.validation.dss import DocumentSecurityStore, NoDSSFoundError
+from pyhanko.sign.validation.pdf_embedded import EmbeddedPdfSignature
 from pyhanko.sign.validation.status import SignatureCoverageLevel
 from pyhanko_certvalidator import ValidationContext
 
@@ -213,14 +215,45 @@ def _one(embedded, trust: Trust, dss, doc_ts_revisions: list[int]) -> SignatureR
         problems=problems)
 
 
+def _unreadable(name: str, exc: BaseException) -> SignatureReport:
+    return SignatureReport(field=name, intact=False, trusted=False, signer=None, signed_at=None, timestamp=None,
+                           covers_whole_document=False, pades_level=None,
+                           problems=[f"the signature cannot be read: {exc}"])
+
+
+def _collect(reader: PdfFileReader) -> tuple[list, list[int], list[SignatureReport]]:
+    """(signatures in signing order, revisions of document timestamps, reports for unreadable ones).
+
+    pyHanko's ``reader.embedded_signatures`` parses every CMS blob at once, so one mangled signature
+    would make the whole PDF unreadable; here each is parsed on its own.
+    """
+    regular, doc_ts, broken = [], [], []
+    for fq_name, sig_ref, sig_field in enumerate_sig_fields(reader, filled_status=True):
+        try:
+            is_doc_ts = sig_ref.get_object().get("/Type") == "/DocTimeStamp"
+            embedded = EmbeddedPdfSignature(reader, sig_field, fq_name)
+        except (PdfError, ValueError, KeyError, IndexError, TypeError, AttributeError) as exc:
+            broken.append(_unreadable(str(fq_name), exc))
+            continue
+        if is_doc_ts:
+            doc_ts.append(embedded.signed_revision)
+        else:
+            regular.append(embedded)
+    regular.sort(key=lambda emb: emb.signed_revision)
+    return regular, doc_ts, broken
+
+
 def validate_pdf(pdf_bytes: bytes, trust: Trust) -> ValidationReport:
-    """Check every signature in ``pdf_bytes`` against ``trust``; InvalidPdf if it is not a readable PDF."""
+    """Check every signature in ``pdf_bytes`` against ``trust``; InvalidPdf if it is not a readable PDF.
+
+    A signature whose data cannot even be parsed is reported (intact False, with the reason) after
+    the others; it does not make the rest of the document unreadable.
+    """
     reader = _read(pdf_bytes)
     try:
-        regular = list(reader.embedded_regular_signatures)
-        doc_ts = [ts.signed_revision for ts in reader.embedded_timestamp_signatures]
+        regular, doc_ts, broken = _collect(reader)
         dss = _dss(reader)
     except (PdfError, ValueError, KeyError, IndexError, TypeError, AttributeError) as exc:
         raise InvalidPdf(f"the PDF's signature fields cannot be read: {exc}") from None
-    return ValidationReport(signatures=[_one(sig, trust, dss, doc_ts) for sig in regular],
+    return ValidationReport(signatures=[_one(sig, trust, dss, doc_ts) for sig in regular] + broken,
                             document_timestamps=len(doc_ts))

@@ -66,3 +66,12 @@ def test_truncated_signed_pdf_is_an_error_or_not_intact(signed, dev_trust):
     except InvalidPdf:
         return
     assert all(not s.intact or not s.covers_whole_document for s in report.signatures)
+
+
+def test_a_mangled_signature_blob_is_reported_not_raised(signed, dev_trust):
+    start = signed.index(b"/Contents <", len(signed) // 2) + len(b"/Contents <")
+    end = signed.index(b">", start)
+    zeroed = signed[:start] + b"0" * (end - start) + signed[end:]
+    [report] = validate_pdf(zeroed, dev_trust).signatures
+    assert report.field == "Signature1" and report.intact is False and report.trusted is False
+    assert "cannot be read" in report.problems[0]
