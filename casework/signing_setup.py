@@ -23,6 +23,7 @@ from flask.cli import AppGroup
 
 import signing
 from signing.devpki import DevPki, dev_pki_paths
+from signing.stampfont import load_stamp_font
 from signing.timestamps import InProcessTimestamper
 
 __all__ = ["SigningNotConfigured", "build_profile", "build_trust", "current_profile", "current_trust",
@@ -105,8 +106,10 @@ def build_profile(config: Mapping[str, Any]) -> signing.SignProfile:
         roots = _paths(config.get("SIGNING_TRUST_ROOTS"))
         validation = signing.validation_data_from_files(roots, crls=crls, other_certs=chain)
     font, index = _stamp_font(str(config.get("SIGNING_STAMP_FONT") or ""))
-    return signing.SignProfile(key=key, level=level, timestamper=timestamper, validation=validation,  # type: ignore[arg-type]
-                               stamp_font=font, stamp_font_index=index)
+    profile = signing.SignProfile(key=key, level=level, timestamper=timestamper,  # type: ignore[arg-type]
+                                  validation=validation, stamp_font=font, stamp_font_index=index)
+    load_stamp_font(*profile.font_location())  # a missing font fails here, and the first signature is not slower
+    return profile
 
 
 def build_trust(config: Mapping[str, Any]) -> signing.Trust:

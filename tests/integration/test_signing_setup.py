@@ -127,3 +127,9 @@ def test_lt_levels_need_revocation_data(app, signing_pki, tmp_path):
     with use_signing(app, {**settings, "SIGNING_KEY": str(copy), "SIGNING_CRLS": str(tmp_path / "none.crl")}):
         with pytest.raises(signing.KeyLoadError, match="none.crl"):
             signing_setup.current_profile()
+
+
+def test_a_missing_stamp_font_fails_when_the_profile_is_built(app, signing_pki, tmp_path):
+    with use_signing(app, {**signing_settings(signing_pki.directory), "SIGNING_STAMP_FONT": str(tmp_path / "x.otf")}):
+        with pytest.raises(signing.FontError, match="x.otf"):
+            signing_setup.current_profile()
