@@ -23,8 +23,12 @@ _MAX_REQUEST = 64 * 1024
 
 
 class _Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
+    protocol_version = "HTTP/1.1"  # keep-alive, as real authorities offer
     server: "_Server"
+
+    def setup(self) -> None:
+        super().setup()
+        self.server.connections += 1
 
     def do_POST(self) -> None:  # noqa: N802 -- http.server's naming
         length = int(self.headers.get("Content-Length") or 0)
@@ -59,6 +63,7 @@ class _Server(ThreadingHTTPServer):
     tsa: SignerKey
     clock: Optional[Callable[[], datetime]]
     requests: int = 0
+    connections: int = 0
 
 
 class LocalTSA:
@@ -87,6 +92,11 @@ class LocalTSA:
     def requests(self) -> int:
         """How many well-formed requests it has answered."""
         return self._server.requests if self._server else 0
+
+    @property
+    def connections(self) -> int:
+        """How many TCP connections clients have opened to it."""
+        return self._server.connections if self._server else 0
 
     def start(self) -> "LocalTSA":
         server = _Server(("127.0.0.1", 0), _Handler)

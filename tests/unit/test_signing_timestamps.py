@@ -69,3 +69,21 @@ def test_tsa_refuses_wrong_content_type_and_weak_digests(local_tsa, signer_key):
     short = tsp.TimeStampReq({"version": 1, "message_imprint": {
         "hash_algorithm": {"algorithm": "sha256"}, "hashed_message": b"short"}})
     assert issue_timestamp(short, signer_key)["status"]["status"].native == "rejection"
+
+
+def test_http_timestamper_keeps_its_connection_and_recovers_a_stale_one(local_tsa):
+    from signing import http_timestamper
+
+    stamper = http_timestamper(local_tsa.url)
+    opened = local_tsa.connections
+
+    def stamp():
+        nonce, request = stamper.request_cms(hashlib.sha256(b"x").digest(), "sha256")
+        return stamper.post(request)
+
+    for _ in range(3):
+        assert stamp()["status"]["status"].native == "granted"
+    assert local_tsa.connections == opened + 1  # one connection for three tokens
+    stamper._local.conn.sock.close()  # as if the server had dropped the idle connection
+    assert stamp()["status"]["status"].native == "granted"
+    assert local_tsa.connections == opened + 2
