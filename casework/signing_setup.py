@@ -4,8 +4,9 @@ The library knows nothing of Flask; this module reads the SIGNING_* settings, lo
 app (and again only if the settings change), and says plainly what to do when nothing is set up:
 run ``flask --app app signing init-dev`` (the development PKI) or fix the named file.
 
-Without SIGNING_TSA_URL, B-T and higher signatures are timestamped in-process by the development TSA
-key when it exists; with neither, signatures fall back to B-B (logged once).
+Without SIGNING_TSA_URL, B-T and higher signatures with the development key are timestamped in-process
+by the development TSA key; otherwise (a production key, or no development TSA) they fall back to B-B
+(logged once).
 """
 from __future__ import annotations
 
@@ -63,10 +64,13 @@ def _stamp_font(value: str) -> tuple[Optional[str], Optional[int]]:
     return path, int(index) if index.strip().isdigit() else None
 
 
-def _timestamper(config: Mapping[str, Any], dev: DevPki):
+def _timestamper(config: Mapping[str, Any], dev: DevPki, is_dev_key: bool):
+    """SIGNING_TSA_URL, else the development TSA in-process -- but only beside the development key:
+    a production signature timestamped by a development authority nobody trusts would look
+    timestamped and prove nothing, so a production key without SIGNING_TSA_URL signs at B-B."""
     if config.get("SIGNING_TSA_URL"):
         return signing.http_timestamper(config["SIGNING_TSA_URL"])
-    if dev.tsa_key.exists() and dev.tsa_cert.exists():
+    if is_dev_key and dev.tsa_key.exists() and dev.tsa_cert.exists():
         return InProcessTimestamper(signing.load_signer(dev.tsa_key, dev.tsa_cert, [dev.root_cert]))
     return None
 
@@ -92,7 +96,7 @@ def build_profile(config: Mapping[str, Any]) -> signing.SignProfile:
     chain = _paths(config.get("SIGNING_CHAIN")) or ([str(dev.root_cert)] if is_dev_key and dev.root_cert.exists() else [])
     key = signing.load_signer(key_path, cert_path, chain, passphrase=config.get("SIGNING_KEY_PASSWORD") or None)
     level = str(config.get("SIGNING_LEVEL") or "B-T").upper()
-    timestamper = _timestamper(config, dev) if level != "B-B" else None
+    timestamper = _timestamper(config, dev, is_dev_key) if level != "B-B" else None
     if level != "B-B" and timestamper is None:
         log.warning("SIGNING_LEVEL is %s but there is no timestamp authority (SIGNING_TSA_URL or the "
                     "development TSA): signing at B-B", level)

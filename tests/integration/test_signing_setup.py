@@ -115,12 +115,13 @@ def test_ledger_checkpoints_carry_a_real_rfc3161_token(app, local_tsa, signing_p
     assert tsa_cert.sha256 == signing.load_certificates(signing_pki.tsa_cert)[0].sha256
 
 
-def test_lt_levels_need_revocation_data(app, signing_pki, tmp_path):
+def test_lt_levels_need_revocation_data(app, signing_pki, tmp_path, local_tsa):
     settings = signing_settings(signing_pki.directory, level="B-LT")
     with use_signing(app, settings):
         assert signing_setup.current_profile().validation.crls  # the development CRL, with the development key
     copy = tmp_path / "prod.key"
     copy.write_bytes(signing_pki.signer_key.read_bytes())  # the same key, but not the development key file
+    settings = {**settings, "SIGNING_TSA_URL": local_tsa.url}
     with use_signing(app, {**settings, "SIGNING_KEY": str(copy)}):
         with pytest.raises(signing_setup.SigningNotConfigured, match="SIGNING_CRLS"):
             signing_setup.current_profile()
@@ -133,3 +134,11 @@ def test_a_missing_stamp_font_fails_when_the_profile_is_built(app, signing_pki, 
     with use_signing(app, {**signing_settings(signing_pki.directory), "SIGNING_STAMP_FONT": str(tmp_path / "x.otf")}):
         with pytest.raises(signing.FontError, match="x.otf"):
             signing_setup.current_profile()
+
+
+def test_a_production_key_is_never_timestamped_by_the_development_tsa(app, signing_pki, tmp_path):
+    copy = tmp_path / "prod.key"
+    copy.write_bytes(signing_pki.signer_key.read_bytes())
+    with use_signing(app, {**signing_settings(signing_pki.directory), "SIGNING_KEY": str(copy)}):
+        profile = signing_setup.current_profile()
+        assert profile.level == "B-B" and profile.timestamper is None
