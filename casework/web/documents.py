@@ -164,6 +164,10 @@ def edit(document_id: int):
     submitted = _form_fields(doc)
     try:
         docs.update_fields(doc, submitted, actor=actor(), now=now())
+    except docs.DocumentStateError as exc:
+        db.session.rollback()
+        flash(str(exc), "error")
+        return redirect(url_for(".detail", document_id=document_id))
     except docs.DocumentError as exc:
         db.session.rollback()
         doc = _doc(document_id)
