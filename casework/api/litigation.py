@@ -321,3 +321,15 @@ def litigation_close(case_id: int):
         raise ApiError(409, str(exc), {"reasons": exc.reasons}, code="workflow_refused") from None
     db.session.commit()
     return {"case_id": case.id, "stage": case.stage, "outcome": case.outcome, "deposit_index": event.deposit_index}
+
+
+@endpoint("/cases/<int:case_id>/litigation/<collection>/<int:entry_id>", methods=("DELETE",), roles=EDITORS,
+          tags=TAGS, summary="Take back a party, cost or filing recorded by mistake (parties, costs, filings); "
+                             "the removal is a deposited timeline row")
+def litigation_remove_entry(case_id: int, collection: str, entry_id: int):
+    case = _editable(case_id)
+    kind = {"parties": "party", "costs": "cost", "filings": "filing"}.get(collection)
+    if kind is None or not service.remove_entry(case, kind, entry_id, actor=actor(), now=utcnow()):
+        raise ApiError(404, f"case {case.id} has no {collection} entry {entry_id}")
+    db.session.commit()
+    return {"removed": {"kind": kind, "id": entry_id}}

@@ -35,6 +35,8 @@ DEADLINE_LABELS = {"court_defence": _l("Defence due"), "court_evidence": _l("Evi
 COST_LABELS = {"court_fee": _l("Court fee"), "attorney_fee": _l("Attorney's fee"), "notary_fee": _l("Notary fee"),
                "evidence_fee": _l("Evidence preservation"), "travel": _l("Travel"), "other": _l("Other")}
 FILING_LABELS = {"document": _l("Document"), "bundle": _l("Evidence bundle")}
+STATUS_LABELS = {"preparing": _l("Preparing the action"), "filed": _l("Filed with the court"),
+                 "resolved": _l("Ended")}
 RESOLUTION_LABELS = {"settled": _l("Settled"), "judgment_won": _l("Judgment won"),
                      "judgment_lost": _l("Judgment lost")}
 
@@ -162,7 +164,7 @@ def _context(case: Case, **given) -> dict:
     record = service.record_for(case)
     when = now()
     return {"case": case, "record": record, "now": when, "deadlines": service.court_deadlines(case),
-            "fileable": _fileable(case),
+            "fileable": _fileable(case), "status": service.status, "statuses": STATUS_LABELS,
             "totals": service.totals(record) if record else {}, "fmt": service.format_amount,
             "may_edit": can(current_user, "litigation.edit", case),
             "may_close": can(current_user, "litigation.close", case) and case.stage == "litigation",
@@ -271,6 +273,21 @@ def hearing_held(case_id: int, hearing_id: int):
         flash(str(exc), "error")
         return redirect(url_for(".page", case_id=case.id) + "#hearings")
     return _done(case, _("Hearing marked held."), "#hearings")
+
+
+@bp.route("/cases/<int:case_id>/litigation/<kind>/<int:entry_id>/remove", methods=["POST"])
+@allow(*EDITORS)
+def remove(case_id: int, kind: str, entry_id: int):
+    """Take back a party, cost or filing recorded by mistake (the removal is on the timeline)."""
+    case = _editable(case_id)
+    if kind not in service.REMOVABLE:
+        abort(404)
+    if not EmptyForm().validate_on_submit():
+        flash(_("The form expired; try again."), "error")
+        return redirect(url_for(".page", case_id=case.id))
+    if not service.remove_entry(case, kind, entry_id, actor=actor(), now=now()):
+        abort(404)
+    return _done(case, _("Removed."), {"party": "#parties", "cost": "#costs", "filing": "#filings"}[kind])
 
 
 @bp.route("/cases/<int:case_id>/litigation/deadlines", methods=["POST"])

@@ -140,3 +140,16 @@ def test_close_through_the_api(client, token_for, ids, people):
     assert resp.status_code == 409 and "judgment_lost" in resp.get_json()["error"]["message"]
     resp = client.post(url + "/close", headers=legal, json={"note": "Appeal not worth it"})
     assert resp.status_code == 200 and resp.get_json()["outcome"] == "judgment_lost"
+
+
+def test_an_entry_is_removed_through_the_api(client, token_for, ids, people):
+    case = _case(ids, people)
+    url = BASE.format(case.id)
+    headers = token_for("counsel")
+    party = client.post(url + "/parties", headers=headers, json={"side": "defendant", "name": "Wrong Co"}).get_json()
+    assert client.delete(url + f"/parties/{party['id']}", headers=token_for("counsel2")).status_code == 404
+    assert client.delete(url + f"/hearings/{party['id']}", headers=headers).status_code == 404
+    assert client.delete(url + f"/parties/{party['id']}", headers=headers).get_json() == {
+        "removed": {"kind": "party", "id": party["id"]}}
+    assert client.get(url, headers=headers).get_json()["parties"] == []
+    assert client.delete(url + f"/parties/{party['id']}", headers=headers).status_code == 404

@@ -128,3 +128,22 @@ def test_filings_list_what_can_be_filed_and_link_to_it(login_as, ids, people):
     resp = page.post(f"/cases/{case.id}/litigation/filings", data={
         "kind": "bundle", "ref_id": str(bundle.id), "filed_on": "2026-06-05"})
     assert resp.status_code == 400 and "already recorded as filed" in resp.get_data(as_text=True)
+
+
+def test_an_entry_recorded_by_mistake_is_removed_on_the_timeline(login_as, ids, people):
+    case = _case(ids, people)
+    cost_id = lit.add_cost(case, kind="travel", incurred_on="2026-06-01", amount="999", actor=ACTOR, now=NOW).id
+    db.session.commit()
+    html = login_as("legal").get(f"/cases/{case.id}/litigation").get_data(as_text=True)
+    assert "Preparing the action" in html and "999.00" in html
+    assert login_as("counsel2").post(f"/cases/{case.id}/litigation/cost/{cost_id}/remove").status_code == 404
+    page = login_as("counsel")
+    assert page.post(f"/cases/{case.id}/litigation/nothing/{cost_id}/remove").status_code == 404
+    assert page.post(f"/cases/{case.id}/litigation/party/{cost_id}/remove").status_code == 404
+    assert page.post(f"/cases/{case.id}/litigation/cost/{cost_id}/remove").status_code == 302
+    db.session.expire_all()
+    assert lit.record_for(case).costs == []
+    event = db.session.scalar(select(CaseEvent).where(CaseEvent.case_id == case.id)
+                              .order_by(CaseEvent.id.desc()).limit(1))
+    assert event.kind == "litigation_removed" and "999.00" in event.note and event.deposit_index is not None
+    assert page.post(f"/cases/{case.id}/litigation/cost/{cost_id}/remove").status_code == 404

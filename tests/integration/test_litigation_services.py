@@ -165,8 +165,9 @@ def test_record_json_for_creators_leaves_out_costs_parties_and_notes(case):
     plain = lit.record_json(record, case, full=False, now=NOW)
     assert full["claims"]["amount"] == "10.00" and full["costs"][0]["amount"] == "99.00"
     assert full["hearings"][0]["note"] == "bring the originals"
-    assert set(plain) == {"id", "case_id", "court", "case_number", "cause_of_action", "filing_date", "hearings",
-                          "resolution", "updated_at"}
+    assert set(plain) == {"id", "case_id", "court", "case_number", "cause_of_action", "filing_date", "status",
+                          "hearings", "resolution", "updated_at"}
+    assert plain["status"] == "preparing"
     assert "note" not in plain["hearings"][0]
 
 

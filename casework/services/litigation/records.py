@@ -346,3 +346,26 @@ def add_filing(case: Case, *, kind: str, ref_id: Any, filed_on: Any, note: str =
     _changed(case, record, "filing", f"{kind} #{ref_id} filed on {day.isoformat()}"
              + (f": {filing.note}" if filing.note else ""), actor=actor, now=now, data={"filing": filing.id})
     return filing
+
+
+REMOVABLE = {"party": LitigationParty, "cost": LitigationCost, "filing": LitigationFiling}
+
+
+def remove_entry(case: Case, kind: str, entry_id: int, *, actor: Actor, now: datetime) -> bool:
+    """Take back a party, cost or filing recorded by mistake; the removal is itself a deposited timeline row,
+    so what was recorded and when it was withdrawn both stay provable. False when there is no such entry."""
+    model = REMOVABLE.get(kind)
+    if model is None:
+        raise LitigationError(f"kind: one of {', '.join(REMOVABLE)}", "kind")
+    record = record_for(case)
+    entry = db.session.get(model, entry_id) if record is not None else None
+    if entry is None or entry.record_id != record.id:
+        return False
+    what = {"party": lambda e: f"party ({e.side}): {e.name}",
+            "cost": lambda e: f"cost ({e.kind}) {e.currency} {format_amount(e.amount_minor)} on {e.incurred_on}",
+            "filing": lambda e: f"{e.kind} #{e.ref_id} filed on {e.filed_on}"}[kind](entry)
+    db.session.delete(entry)
+    db.session.flush()
+    db.session.expire(record)
+    _changed(case, record, "removed", f"removed {what}", actor=actor, now=now, data={kind: entry_id})
+    return True

@@ -12,6 +12,13 @@ from casework.services.litigation.records import court_deadlines, totals
 from casework.services.litigation.values import amount_str
 
 
+def status(record: LitigationRecord) -> str:
+    """Where the action stands: being prepared, filed with the court, or ended by judgment or settlement."""
+    if record.resolution is not None:
+        return "resolved"
+    return "filed" if record.filing_date is not None else "preparing"
+
+
 def deadline_json(d: Deadline, now: datetime) -> dict:
     return {"id": d.id, "kind": d.kind, "title": d.title, "due_at": _rfc3339(d.due_at), "status": d.status,
             "overdue": d.status == "open" and d.due_at < now, "done_at": _rfc3339(d.done_at)}
@@ -31,6 +38,7 @@ def record_json(record: LitigationRecord, case: Case, *, full: bool, now: dateti
         "id": record.id, "case_id": record.case_id, "court": record.court, "case_number": record.case_number,
         "cause_of_action": record.cause_of_action,
         "filing_date": record.filing_date.isoformat() if record.filing_date else None,
+        "status": status(record),
         "hearings": [hearing_json(h, full=full) for h in record.hearings],
         "resolution": None if record.resolution is None else {
             "kind": record.resolution, "date": record.resolved_on.isoformat(),
