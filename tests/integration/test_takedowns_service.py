@@ -206,6 +206,23 @@ def test_recheck_moves_to_removed_only_when_every_url_is_gone(setup):
     assert deadlines_of(td, "takedown_response")[0].status == "done"
 
 
+def test_a_counter_noticed_url_answering_again_is_restored_by_the_recheck(setup):
+    td = sent_takedown(setup["case"], setup["yt"])
+    answers = {u.url_normalized: Fetched(404, None, 0) for u in td.urls}
+
+    def fetch(url):
+        return answers.get(url, Fetched(200, "d" * 64, 1))
+
+    url_rechecks(now=NOW + timedelta(days=1), progress=nothing, fetcher=fetch)
+    assert td.status == "removed"
+    service.record_counter_notice(td, actor=system(), now=NOW + timedelta(days=2), content="mistaken identification")
+    back = NOW + timedelta(days=15)
+    answers[td.urls[0].url_normalized] = Fetched(200, "e" * 64, 1)
+    url_rechecks(now=back, progress=nothing, fetcher=fetch)
+    assert td.status == "restored" and td.restored_at == back
+    assert [d.status for d in deadlines_of(td, "counter_notice_window")] == ["done"]
+
+
 def test_a_draft_is_not_removed_by_a_recheck_and_is_not_sent_once_everything_is_gone(setup):
     td = service.create_takedown(setup["case"], setup["yt"], actor=system(), now=NOW)
     ready_to_send(td)

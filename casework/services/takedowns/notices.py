@@ -357,6 +357,27 @@ def on_case_url_status(case_url: CaseUrl, old: str, new: str, *, actor: Actor, n
     """The re-check job's listener (casework.services.rechecks.URL_STATUS_LISTENERS)."""
     if new == "removed":
         confirm_removals_for_url(case_url, actor=actor, now=now)
+    elif old == "removed" and new in ("active", "changed"):
+        confirm_restorations_for_url(case_url, actor=actor, now=now)
+
+
+def confirm_restorations_for_url(case_url: CaseUrl, *, actor: Actor, now: datetime) -> list[TakedownNotice]:
+    """A URL under a counter-notice answers again: the platform put the material back (seen by re-check)."""
+    rows = list(db.session.scalars(
+        select(TakedownNotice).join(takedown_url, takedown_url.c.takedown_id == TakedownNotice.id)
+        .where(takedown_url.c.case_url_id == case_url.id, TakedownNotice.status == S.COUNTER_NOTICE.value)))
+    moved = []
+    for td in rows:
+        try:
+            with db.session.begin_nested():
+                move(td, S.RESTORED, actor=actor, now=now, values={"restored_at": now},
+                     note=f"{case_url.url_normalized} answers again (re-check)",
+                     data={"url": case_url.id, "status_code": case_url.last_status_code})
+        except TransitionRefused as exc:
+            log.warning("takedown %s not moved to restored: %s", td.id, exc)
+            continue
+        moved.append(td)
+    return moved
 
 
 def _register_listener() -> None:
