@@ -69,6 +69,7 @@ def test_timeline_in_the_creators_language(login_as, ids, people):
     page.post("/language/zh", data={"next": "/portal"})
     html = page.get(f"/portal/cases/{cases['court'].id}").get_data(as_text=True)
     assert '<html lang="zh-CN">' in html
+    assert "2026年" in html  # times in the timeline are written the Chinese way
 
 
 def test_nothing_of_another_rights_holder(login_as, client, token_for, ids, people):
