@@ -23,8 +23,8 @@ DEMO_USERS = ("admin@demo.test", "legal@demo.test", "counsel@demo.test", "creato
 # step(now) -> list of report lines
 STEPS: list[Callable[[datetime], list[str]]] = [_accounts.seed, _works.seed, _cases.seed]  # keep cases after works: it needs works
 STEPS.append(_documents.seed)  # after cases: letters on the demo cases; before takedowns
-STEPS.append(_takedowns.seed)  # after cases (its platforms and cases) and after documents, where that step is
 STEPS.append(_evidence.seed)  # after cases and documents; before litigation, which needs the sealed bundle
+STEPS.append(_takedowns.seed)  # after cases, documents (certificates) and evidence: a CN notice cites both
 STEPS.append(_litigation.seed)  # after cases, and after evidence where that step is: court needs a sealed bundle
 STEPS.append(_notifications.seed)  # keep last: it turns what every step before left in the outbox into notifications
 

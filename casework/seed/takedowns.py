@@ -1,11 +1,14 @@
 """Demo takedowns: notices to YouTube (US form, web form channel) on the demo cases, in several states:
 sent and awaiting an answer, acknowledged, removed once a re-check confirmed it, refused, and removed
-then answered with a counter-notice (its 512(g) window open).
+then answered with a counter-notice (its 512(g) window open); and a Chinese notice (通知书) to Bilibili on
+the animation case, which carries the preliminary proof art. 14 asks for (the work's deposit
+certificate from the documents step, the captured page from the evidence step), acknowledged.
 
 Everything goes through the services: the notice is drafted, approved and signed by the documents
 service, sent, answered; the removals come from the re-check service, given the 404 a real fetch of
 these (fictional) URLs would not return. Idempotent: a case with a YouTube takedown is left as it is.
 Needs signing set up (`flask --app app signing init-dev`); without it the step says so and does nothing.
+Runs after the evidence step; without that proof the Chinese notice is left out (said so, nothing kept).
 """
 from __future__ import annotations
 
@@ -22,6 +25,8 @@ from casework.services import takedowns as service
 from casework.services.actor import Actor
 
 PLATFORM = "YouTube"
+CN_PLATFORM = "Bilibili (哔哩哔哩)"
+CN_CASE = "Bilibili uploader re-cuts the animation"
 EXTRA_CASE = "YouTube channel re-uploads the Starlight trailer"
 OURS = {"email": "legal@demo.test", "address": "Yidun Legal Department, 100 Century Avenue, Shanghai",
         "phone": "+86 21 5000 0000"}
@@ -97,6 +102,34 @@ def _scenario(case: Case, url: str, outcome: str, sent: datetime, youtube: Platf
                         "misidentification; I consent to the jurisdiction of the federal district court. /s/ Uploader")
 
 
+def _cn_notice(actor: Actor, now: datetime) -> str:
+    """The Chinese notice to Bilibili on the animation case, in a savepoint: all of it or none."""
+    from casework.models.documents import Document
+    from casework.services import documents
+
+    case = db.session.scalar(select(Case).where(Case.title == CN_CASE))
+    bilibili = db.session.scalar(select(Platform).where(Platform.name == CN_PLATFORM))
+    if case is None or bilibili is None or case.stage == "closed":
+        return "no Chinese notice (its case or platform is missing)"
+    if db.session.scalar(select(TakedownNotice.id).where(TakedownNotice.case_id == case.id,
+                                                         TakedownNotice.platform_id == bilibili.id)):
+        return "the Chinese notice to Bilibili is there"
+    sent = now - timedelta(days=8)
+    try:
+        with db.session.begin_nested():
+            td = service.create_takedown(case, bilibili, actor=actor, now=sent - timedelta(hours=3))
+            doc = db.session.get(Document, td.document_id)
+            documents.update_fields(doc, {f"right_holder.{k}": v for k, v in OURS.items()}, actor=actor,
+                                    now=sent - timedelta(hours=3))
+            documents.approve(doc, actor=actor, now=sent - timedelta(hours=2))
+            documents.sign(doc, actor=actor, now=sent - timedelta(hours=1))
+            service.send(td, actor=actor, now=sent, reference="BILI-IPR-2026-0418")
+            service.acknowledge(td, actor=actor, now=sent + timedelta(hours=30), reference="BILI-IPR-2026-0418")
+    except (documents.DocumentError, service.TakedownError) as exc:
+        return f"no Chinese notice ({exc})"
+    return "a Chinese notice to Bilibili"
+
+
 def seed(now: datetime) -> list[str]:
     actor = Actor.system("seed-demo")
     youtube = db.session.scalar(select(Platform).where(Platform.name == PLATFORM))
@@ -115,8 +148,9 @@ def seed(now: datetime) -> list[str]:
             continue
         _scenario(case, url, outcome, now - timedelta(days=days), youtube, actor)
         made += 1
+    cn_line = _cn_notice(actor, now)
     db.session.flush()
     states = dict(db.session.execute(
         select(TakedownNotice.status, db.func.count()).group_by(TakedownNotice.status)).all())
     summary = ", ".join(f"{n} {s}" for s, n in sorted(states.items()))
-    return [f"Takedowns: {made} new notice(s) to {PLATFORM}; all: {summary or 'none'}."]
+    return [f"Takedowns: {made} new notice(s) to {PLATFORM}; {cn_line}; all: {summary or 'none'}."]
