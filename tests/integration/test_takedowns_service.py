@@ -80,6 +80,20 @@ def test_sending_by_web_form_needs_the_platforms_reference(setup):
     assert td.sent_recipient == "https://tube.example/copyright"
 
 
+def test_a_notice_already_sent_from_its_document_page_is_not_sent_twice(setup):
+    from casework.models.documents import Document, Sending
+    from casework.services import documents
+
+    td = service.create_takedown(setup["case"], setup["yt"], actor=system(), now=NOW)
+    ready_to_send(td)
+    doc = db.session.get(Document, td.document_id)
+    documents.record_sending(doc, channel="platform_form", recipient="https://tube.example/copyright",
+                             actor=system(), now=NOW)
+    service.send(td, actor=system(), now=NOW + timedelta(hours=1), reference="YT-42")
+    assert (td.status, td.sent_at, td.platform_reference) == ("sent", NOW, "YT-42")
+    assert len(list(db.session.scalars(select(Sending).where(Sending.document_id == doc.id)))) == 1
+
+
 def test_each_move_is_history_audit_deposit_and_outbox_event(setup):
     td = sent_takedown(setup["case"], setup["yt"])
     service.acknowledge(td, actor=system(), now=NOW + timedelta(hours=20), reference="T-1")

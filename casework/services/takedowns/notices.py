@@ -228,6 +228,14 @@ def send(td: TakedownNotice, *, actor: Actor, now: datetime, reference: str = ""
                             "withdraw it instead")
     doc = _document(td)
     days = response_days(platform)
+    if doc.status == "sent" and doc.sent_at is not None:
+        # Already sent from the document's own page: that sending is the notice going out; record it here
+        # rather than sending the platform the same notice twice.
+        return move(td, S.SENT, actor=actor, now=now, note=note or "sent from the notice document's page",
+                    values={"sent_channel": channel, "sent_recipient": doc.sent_to or recipient,
+                            "sent_at": doc.sent_at, "platform_reference": reference},
+                    data={"channel": channel, "recipient": doc.sent_to or recipient, "reference": reference,
+                          "document": doc.id, "already_sent": True})
     try:
         if channel == "email":
             documents.send_by_email(doc, recipient=recipient, actor=actor, now=now, response_days=days, note=note)
