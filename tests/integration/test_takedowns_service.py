@@ -2,11 +2,14 @@
 history, audit, ledger and outbox, deadlines, and removal confirmed only by a re-check."""
 from __future__ import annotations
 
+import hashlib
+import json
 import threading
 from datetime import timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
+import rfc8785
 from sqlalchemy import select
 
 from casework.extensions import db
@@ -101,9 +104,14 @@ def test_each_move_is_history_audit_deposit_and_outbox_event(setup):
                                      .order_by(TakedownEvent.id)))
     assert [(e.from_status, e.to_status) for e in events] == [(None, "draft"), ("draft", "sent"),
                                                                ("sent", "acknowledged")]
-    for e in events:
+    for e in events:  # each row's deposit can be recomputed from the row: hashes of its note and data
         deposit = db.session.scalar(select(Deposit).where(Deposit.index == e.deposit_index))
-        assert deposit is not None and f"takedown:{td.id}" in deposit.entry
+        assert deposit is not None and deposit.subject == f"takedown:{td.id}" and deposit.kind == "case_event"
+        document = json.loads(deposit.document)
+        assert (document["from"], document["to"], document["event"]) == (e.from_status, e.to_status, e.id)
+        assert document["note_sha256"] == hashlib.sha256(e.note.encode()).hexdigest()
+        assert document["data_sha256"] == hashlib.sha256(rfc8785.dumps(e.data)).hexdigest()
+        assert deposit.sha256 == hashlib.sha256(rfc8785.dumps(document)).hexdigest()
     outbox = list(db.session.scalars(select(DomainEvent).where(DomainEvent.type == "takedown.status_changed")
                                      .order_by(DomainEvent.seq)))
     assert [e.data for e in outbox][-2:] == [

@@ -12,6 +12,7 @@ import logging
 from datetime import datetime
 from typing import Optional
 
+import rfc8785
 from sqlalchemy import select, update
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -110,12 +111,13 @@ def create_for_case(case: Case, *, actor: Actor, now: datetime, lang: Optional[s
 # --- the one writer of status -----------------------------------------------------------------
 
 def _event_document(td: TakedownNotice, ev: TakedownEvent) -> dict:
-    """What a history row's deposit says; only ids, states and hashes (the ledger is public)."""
+    """What a history row's deposit says; only ids, states and hashes (the ledger is public): the note's
+    UTF-8 and the data's RFC 8785 form, so anyone holding the row can recompute the entry."""
     return {"type": "takedown_event", "takedown": td.id, "case": td.case_id, "platform": td.platform_id,
             "event": ev.id, "kind": ev.kind, "at": events.rfc3339(ev.at), "actor": ev.actor_ref,
             "from": ev.from_status, "to": ev.to_status,
             "note_sha256": hashlib.sha256((ev.note or "").encode("utf-8")).hexdigest(),
-            "data_sha256": hashlib.sha256(repr(sorted(ev.data.items())).encode("utf-8")).hexdigest()}
+            "data_sha256": hashlib.sha256(rfc8785.dumps(ev.data or {})).hexdigest()}
 
 
 def _history(td: TakedownNotice, from_status: Optional[Status], to_status: Status, *, actor: Actor, now: datetime,
