@@ -75,3 +75,17 @@ def test_a_mangled_signature_blob_is_reported_not_raised(signed, dev_trust):
     [report] = validate_pdf(zeroed, dev_trust).signatures
     assert report.field == "Signature1" and report.intact is False and report.trusted is False
     assert "cannot be read" in report.problems[0]
+
+
+def test_a_non_pades_signature_from_elsewhere_has_no_pades_level(letter_pdf, signer_key, dev_trust):
+    """An upload signed the Adobe way (adbe.pkcs7.detached) is checked like any other."""
+    import io
+
+    from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+    from pyhanko.sign import signers
+
+    out = signers.sign_pdf(IncrementalPdfFileWriter(io.BytesIO(letter_pdf)),
+                           signers.PdfSignatureMetadata(field_name="Adobe"), signer=signer_key.pyhanko_signer)
+    [report] = validate_pdf(out.getvalue(), dev_trust).signatures
+    assert report.field == "Adobe" and report.intact and report.trusted and report.covers_whole_document
+    assert report.pades_level is None
