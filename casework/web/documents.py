@@ -3,7 +3,8 @@ answer), the documents list, bulk letters, template editing (admin), the public 
 document and the public signature validation page."""
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import (Blueprint, Response, abort, current_app, flash, jsonify, redirect, render_template, request,
+                   url_for)
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -208,6 +209,29 @@ def preview(document_id: int):
         html = render_template("documents_pages/preview_error.html", error=str(exc))
     db.session.rollback()  # a preview stores nothing
     return _preview_response(html)
+
+
+@bp.route("/documents/<int:document_id>/check", methods=["POST"])
+@allow(*STAFF)
+def check(document_id: int):
+    """For the draft page's script: the required elements the form's unsaved fields still miss."""
+    doc = _doc(document_id)
+    _require_staff(doc)
+    if not EmptyForm().validate_on_submit():
+        return jsonify({"error": {"code": "csrf", "message": _("The form expired; reload the page."),
+                                  "details": None}}), 400
+    try:
+        if doc.status == "draft":
+            docs.update_fields(doc, _form_fields(doc), actor=actor(), now=now())
+        gaps = docs.missing(doc) if doc.status == "draft" else []
+    except docs.DocumentError as exc:
+        db.session.rollback()
+        return jsonify({"error": {"code": "invalid", "message": str(exc), "details": {"field": exc.field}}}), 422
+    labels = docs.missing_labels(doc.kind, gaps, "zh" if str(_current_locale()) == "zh" else "en")
+    db.session.rollback()  # a check stores nothing
+    response = jsonify({"missing": [{"element": c, "label": l} for c, l in zip(gaps, labels)]})
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 @bp.route("/documents/<int:document_id>/refresh", methods=["POST"])

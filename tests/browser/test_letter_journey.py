@@ -49,6 +49,8 @@ def test_legal_drafts_completes_signs_and_validates_a_letter(live_server, page, 
                 break
             page.wait_for_timeout(200)
         assert "Copy Shop Trading Ltd" in preview.content()
+        page.wait_for_selector("#complete:not([hidden])")  # the list follows the typing too
+        assert page.locator("#missing-list li").count() == 0 and page.locator("#unsaved").is_visible()
         shot(page, "2-live-preview")
 
         with page.expect_navigation():

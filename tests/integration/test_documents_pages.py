@@ -32,7 +32,7 @@ def test_legal_drafts_from_the_case_page_and_sees_what_is_missing(app, login_as,
     doc = _draft_from_page(page, case)
     html = page.get(f"/documents/{doc.id}").get_data(as_text=True)
     assert 'data-element="recipient"' in html and "Addressee (the infringer)" in html
-    assert re.search(r'id="approve"\s+disabled', html)
+    assert re.search(r'id="approve"\s+disabled', html) and re.search(r'id="complete"\s+hidden', html)
     # Approving anyway is refused and says which element is missing.
     resp = page.post(f"/documents/{doc.id}/approve", follow_redirects=True)
     text = resp.get_data(as_text=True)
@@ -42,10 +42,26 @@ def test_legal_drafts_from_the_case_page_and_sees_what_is_missing(app, login_as,
     resp = page.post(f"/documents/{doc.id}/edit", data={"recipient.name": "Copy Shop Ltd", "demands": "Stop.\nReply."})
     assert resp.status_code == 302
     html = page.get(f"/documents/{doc.id}").get_data(as_text=True)
-    assert 'id="complete"' in html and "Copy Shop Ltd" in html
+    assert re.search(r'id="complete"\s*>', html) and "Copy Shop Ltd" in html and "data-element=" not in html
     assert page.post(f"/documents/{doc.id}/approve").status_code == 302
     db.session.expire_all()
     assert db.session.get(Document, doc.id).status == "approved"
+
+
+def test_the_draft_page_checks_unsaved_fields_without_saving(app, login_as, ids):
+    case = letter_case(ids["holder_a"], with_infringer=False)
+    db.session.commit()
+    page = login_as("legal")
+    doc = _draft_from_page(page, case)
+    resp = page.post(f"/documents/{doc.id}/check", data={"recipient.name": ""})
+    assert resp.json == {"missing": [{"element": "recipient", "label": "Addressee (the infringer)"}]}
+    assert page.post(f"/documents/{doc.id}/check", data={"recipient.name": "Copy Shop"}).json == {"missing": []}
+    bad = page.post(f"/documents/{doc.id}/check", data={"deadline": "soon"})
+    assert bad.status_code == 422 and bad.json["error"]["details"] == {"field": "deadline"}
+    assert page.c.post(f"/documents/{doc.id}/check", data={"recipient.name": "x"}).status_code == 400  # no CSRF
+    db.session.expire_all()
+    assert db.session.get(Document, doc.id).fields == {}
+    assert login_as("counsel").post(f"/documents/{doc.id}/check", data={}).status_code == 403
 
 
 def test_bad_field_is_a_form_error_and_nothing_is_saved(app, login_as, ids):
