@@ -39,7 +39,8 @@ CUSTODY = {"type": "object", "properties": {
 BUNDLE = {"type": "object", "properties": {
     "id": {"type": "integer"}, "case_id": {"type": "integer"},
     "status": {"enum": ["queued", "building", "sealed", "failed"]}, "progress": {"type": "number"},
-    "error": {"type": ["string", "null"]}, "sha256": {"type": ["string", "null"]}, "size": {"type": ["integer", "null"]},
+    "error": {"type": ["string", "null"]}, "sha256": {"type": ["string", "null"]},
+    "size": {"type": ["integer", "null"]},
     "deposit_index": {"type": ["integer", "null"]}, "sealed_at": {"type": ["string", "null"]}}}
 CAPTURE_IN = {"type": "object", "required": ["url"], "additionalProperties": False, "properties": {
     "url": {"type": "string", "minLength": 1, "maxLength": evidence_service.MAX_URL},

@@ -31,7 +31,8 @@ class EvidenceItem(Base):
         CheckConstraint(_in("kind", EVIDENCE_KINDS), name="kind"),
         CheckConstraint(_in("status", EVIDENCE_STATUSES), name="status"),
         # A finished item has its content and its deposit; a pending or failed one has neither.
-        CheckConstraint("(status = 'done') = (sha256 IS NOT NULL AND deposit_index IS NOT NULL)", name="done_deposited"),
+        CheckConstraint("(status = 'done') = (sha256 IS NOT NULL AND deposit_index IS NOT NULL)",
+                        name="done_deposited"),
         CheckConstraint("sha256 IS NULL OR length(sha256) = 64", name="sha256"),
         CheckConstraint("kind <> 'capture' OR url IS NOT NULL", name="capture_has_url"),
         Index("ix_evidence_item_case", "case_id", "id"),

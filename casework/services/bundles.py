@@ -156,8 +156,8 @@ def _copy_blob(zf: zipfile.ZipFile, entry: _Entry, now: datetime, on_bytes: Call
     digest, copied = hashlib.sha256(), 0
     buffer = bytearray(CHUNK)
     view = memoryview(buffer)
-    with get_storage().open(entry.sha256) as source, \
-            zf.open(_zip_info(entry.path, now, entry.media_type, entry.size), "w", force_zip64=entry.size > 2**31) as out:
+    info = _zip_info(entry.path, now, entry.media_type, entry.size)
+    with get_storage().open(entry.sha256) as source, zf.open(info, "w", force_zip64=entry.size > 2**31) as out:
         while True:
             n = source.readinto(buffer)
             if not n:
@@ -341,7 +341,8 @@ def record_download(bundle: Bundle, *, who, now: datetime, user_agent: str = "")
 
 def _bundle_items(bundle: Bundle) -> list[EvidenceItem]:
     """The items a sealed bundle holds: those whose deposit its manifest lists."""
-    indexes = [f["deposit_index"] for f in (bundle.manifest or {}).get("files", []) if f["path"].startswith("evidence/")]
+    files = (bundle.manifest or {}).get("files", [])
+    indexes = [f["deposit_index"] for f in files if f["path"].startswith("evidence/")]
     if not indexes:
         return []
     return list(db.session.scalars(select(EvidenceItem).where(EvidenceItem.case_id == bundle.case_id,
@@ -354,7 +355,8 @@ def _token_hash(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
-def create_share_link(bundle: Bundle, *, days: int, label: str = "", actor: Actor, now: datetime) -> tuple[ShareLink, str]:
+def create_share_link(bundle: Bundle, *, days: int, label: str = "", actor: Actor,
+                      now: datetime) -> tuple[ShareLink, str]:
     """A link valid for `days` (1..90); returns it with the raw token, which is stored only as its SHA-256."""
     if bundle.status != "sealed":
         raise BundleError("only a sealed bundle can be shared")

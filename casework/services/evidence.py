@@ -32,7 +32,8 @@ from casework.services.events import rfc3339
 from casework.services.works import Upload, safe_filename
 from casework.storage import Storage, StorageError, get_storage
 
-__all__ = ["EvidenceError", "UnsupportedType", "request_capture", "new_capture_item", "finish_capture", "fail_capture", "add_upload",
+__all__ = ["EvidenceError", "UnsupportedType", "request_capture", "new_capture_item", "finish_capture",
+           "fail_capture", "add_upload",
            "record_custody", "ShareWho", "item_json", "item_summary_json", "custody_json", "custody_of",
            "items_of", "ALLOWED_TYPES", "CAPTURE_MEDIA_TYPE", "blob_path"]
 

@@ -135,16 +135,19 @@ def upload(case_id: int):
                 supplied_at = now()
             try:
                 item = evidence_service.add_upload(
-                    case, kind=form.kind.data, upload=Upload(name=f.filename, stream=f.stream, media_type=f.mimetype or ""),
+                    case, kind=form.kind.data,
+                    upload=Upload(name=f.filename, stream=f.stream, media_type=f.mimetype or ""),
                     title=form.title.data or "", supplied_by=form.supplied_by.data or "", supplied_at=supplied_at,
                     url=form.url.data or "", actor=actor(), now=now())
             except TooLarge as exc:
                 db.session.rollback()
                 form.file.errors = list(form.file.errors) + [
-                    _("The file is larger than the limit of %(limit)s bytes; nothing was stored.", limit=f"{exc.limit:,}")]
+                    _("The file is larger than the limit of %(limit)s bytes; nothing was stored.",
+                      limit=f"{exc.limit:,}")]
             except (evidence_service.EvidenceError, StorageError) as exc:
                 db.session.rollback()
-                target = getattr(form, getattr(exc, "field", None) or "file", None) or form.file
+                name = getattr(exc, "field", None) or "file"
+                target = getattr(form, {"supplied_at": "supplied_on"}.get(name, name), None) or form.file
                 target.errors = list(target.errors) + [str(exc)]
             else:
                 db.session.commit()

@@ -139,8 +139,8 @@ def test_a_page_that_does_not_load_is_retried_then_fails_with_the_reason(app, cl
     slow_site = Site({"/hang": slow(4.0)})
     try:
         headers = token_for("legal")
-        item_id = client.post(f"/api/v1/cases/{case.id}/captures", json={"url": f"http://127.0.0.1:{slow_site.port}/hang"},
-                              headers=headers).json["id"]
+        url = f"http://127.0.0.1:{slow_site.port}/hang"
+        item_id = client.post(f"/api/v1/cases/{case.id}/captures", json={"url": url}, headers=headers).json["id"]
         now = utcnow()
         task_service.run_pending_tasks(now)
         item = db.session.get(EvidenceItem, item_id)
