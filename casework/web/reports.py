@@ -77,11 +77,23 @@ def _context(report: service.Report) -> dict:
                                     title=_("Median days in each stage"), unit=" d"),
         "platform_chart": charts.hbar(report.detections_by_platform, title=_("Detections by platform")),
         "infringer_chart": charts.hbar(report.cases_by_infringer, title=_("Cases opened by infringer")),
-        "day_chart": charts.columns([(d.strftime("%m-%d"), n) for d, n in report.detections_per_day],
-                                    title=_("Detections per day"),
-                                    label_every=max(1, len(report.detections_per_day) // 6))
-        if report.detections_per_day else None,
+        "day_chart": _time_chart(report.detections_per_day),
     }
+
+
+def _time_chart(per_day: list[tuple[date, int]]):
+    """Detections over time: a column a day up to three months, a column a week beyond (it reads better)."""
+    if not per_day:
+        return None
+    if len(per_day) <= 92:
+        rows, title = [(d.strftime("%m-%d"), n) for d, n in per_day], _("Detections per day")
+    else:
+        weeks: dict[date, int] = {}
+        for d, n in per_day:
+            monday = d - timedelta(days=d.weekday())
+            weeks[monday] = weeks.get(monday, 0) + n
+        rows, title = [(d.strftime("%m-%d"), n) for d, n in weeks.items()], _("Detections per week")
+    return charts.columns(rows, title=title, label_every=max(1, len(rows) // 6))
 
 
 @bp.route("/reports")
