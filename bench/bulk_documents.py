@@ -3,7 +3,7 @@ process) through the bulk job, the way the scheduler runs it.
 
 Run from the repository root:
 
-    .venv/bin/python bench/bulk_documents.py [--letters 1000] [--lang zh] [--database URL]
+    .venv/bin/python bench/bulk_documents.py [--letters 1000] [--lang zh] [--workers N] [--database URL]
 
 Target (issue 5): 1,000 letters in under 3 minutes on 2 cores. Prints the total time, letters per
 second, the median time per letter and the CPU seconds used. The database is a fresh SQLite file
@@ -62,6 +62,8 @@ def main() -> None:
     parser.add_argument("--letters", type=int, default=1000)
     parser.add_argument("--lang", choices=("zh", "en"), default="zh")
     parser.add_argument("--database", default="", help="an empty PostgreSQL URL (emptied); default: SQLite")
+    parser.add_argument("--workers", type=int, default=0,
+                        help="render/sign processes (DOCUMENT_BULK_WORKERS); 1 signs in the job's process; default: cores")
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING)
 
@@ -76,7 +78,7 @@ def main() -> None:
         app.config.update(SIGNING_DEV_DIR=str(pki.directory), SIGNING_KEY=str(pki.signer_key),
                           SIGNING_CERT=str(pki.signer_cert), SIGNING_CHAIN="", SIGNING_LEVEL="B-T", SIGNING_TSA_URL="",
                           SIGNING_TRUST_ROOTS=str(pki.root_cert), SIGNING_CRLS="", SIGNING_STAMP_FONT="",
-                          PUBLIC_BASE_URL="https://casework.example")
+                          PUBLIC_BASE_URL="https://casework.example", DOCUMENT_BULK_WORKERS=args.workers or None)
         with app.app_context():
             from casework.extensions import db
             from casework.models import utcnow
