@@ -180,3 +180,20 @@ def test_validation_page_refuses_what_is_not_a_pdf(app, client):
     assert resp.status_code == 415 and "not a PDF" in resp.get_data(as_text=True)
     resp = client.post("/validate", data={"csrf_token": token}, content_type="multipart/form-data")
     assert resp.status_code == 400
+
+
+def test_taking_the_case_data_again_keeps_the_edits(app, login_as, ids):
+    from casework.services.cases import add_url
+
+    case = letter_case(ids["holder_a"])
+    db.session.commit()
+    page = login_as("legal")
+    doc = _draft_from_page(page, case)
+    page.post(f"/documents/{doc.id}/edit", data={"mandate": "our own mandate wording"})
+    add_url(case, "https://copyshop.example/item/43", actor=system(), now=NOW)
+    db.session.commit()
+    assert page.post(f"/documents/{doc.id}/refresh").status_code == 302
+    db.session.expire_all()
+    ctx = docs.context_of(db.session.get(Document, doc.id))
+    assert [i["url"] for i in ctx["infringing"]] == ["https://copyshop.example/item/42", "https://copyshop.example/item/43"]
+    assert ctx["mandate"] == "our own mandate wording"
