@@ -150,7 +150,7 @@ def _certificates_for(works) -> list[dict]:
 
 _DEFAULTS = {
     "zh": {
-        "mandate": "受{client}委托，就贵方未经许可使用其享有著作权的作品{works}一事，特致函贵方",
+        "mandate": "就贵方未经许可使用委托人享有著作权的作品{works}一事，特致函贵方",
         "facts": ["{client}是作品{works}的著作权人，上述作品各文件的哈希值已存入本单位的存证账本，存证信息见本函“所依据的存证”部分。",
                   "经监测发现，贵方未经许可在下列网络地址向公众提供上述作品：{urls}。"],
         "analysis": ["根据《中华人民共和国著作权法》第十条第一款第（十二）项及第五十二条的规定，未经著作权人许可，通过信息网络向公众传播其作品的，构成侵权，应当承担停止侵害、消除影响、赔偿损失等民事责任。"],
@@ -159,7 +159,7 @@ _DEFAULTS = {
         "signatory_title": "法务", "infringing_title": "侵权复制品：{works}",
     },
     "en": {
-        "mandate": "on the instructions of {client}, in respect of your unauthorised use of {works}, in which our client holds the copyright",
+        "mandate": "in respect of your unauthorised use of {works}, in which our client holds the copyright",
         "facts": ["{client} owns the copyright in {works}; the hash of each of its files is deposited in our ledger, as listed under Deposits relied on.",
                   "Our monitoring found that you make the work available to the public without authorisation at: {urls}."],
         "analysis": ["Under Article 10(1)(12) and Article 52 of the Copyright Law of the People's Republic of China, making a work available to the public over information networks without the copyright owner's authorisation is an infringement, for which you are liable to cease it, eliminate its effects and compensate the loss."],
