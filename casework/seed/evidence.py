@@ -23,6 +23,7 @@ from flask import current_app
 from sqlalchemy import select
 
 from casework.extensions import db
+from casework.models import utcnow
 from casework.models.cases import Case
 from casework.models.evidence import EvidenceItem
 from casework.services import bundles, evidence
@@ -119,9 +120,9 @@ def _captures(wanted: list[tuple[Case, str]], *, actor: Actor, now: datetime) ->
             except CaptureError as exc:
                 evidence.fail_capture(item, str(exc), actor=actor, now=now)
                 continue
-            with open(result.path, "rb") as warc:
+            with open(result.path, "rb") as warc:  # deposited once loaded, never before
                 evidence.finish_capture(item, warc=warc, captured_at=result.captured_at, metadata=result.metadata,
-                                        actor=actor, now=now)
+                                        actor=actor, now=max(now, result.captured_at))
             made += 1
     finally:
         site.close()
@@ -164,10 +165,11 @@ def seed(now: datetime) -> list[str]:
     film = db.session.scalar(select(Case).where(Case.title == FILM_CASE))
     if case is None:
         return ["Evidence: the demo cases are missing (the cases step comes first); skipped."]
-    when = now - timedelta(days=4)
+    # Not backdated like the rest of the demo: a capture is real and happens now, and its deposit (and the
+    # bundle that holds it) cannot come before the moment the page was loaded.
     captured = _captures([(case, "/video/BV1demo0000")] + ([(film, "/watch/starlight-ep0")] if film else []),
-                         actor=actor, now=when)
-    uploaded = _uploads(case, film, actor=actor, now=when)
+                         actor=actor, now=now)
+    uploaded = _uploads(case, film, actor=actor, now=now)
     if bundles.has_sealed_bundle(case):
         sealed = "a sealed bundle already"
     elif case.stage not in ("evidence", "litigation"):
@@ -175,8 +177,9 @@ def seed(now: datetime) -> list[str]:
     elif (problem := _signing_ready()):
         sealed = f"no bundle: signing is not set up ({problem})"
     else:
-        bundle = bundles.request_bundle(case, actor=actor, now=now - timedelta(days=3))
-        bundles.build(bundle, actor=actor, now=now - timedelta(days=3))
+        sealed_at = max(now, utcnow())  # after the captures above, which ran on the real clock
+        bundle = bundles.request_bundle(case, actor=actor, now=sealed_at)
+        bundles.build(bundle, actor=actor, now=sealed_at)
         sealed = f"bundle #{bundle.id} sealed (deposit {bundle.deposit_index})"
     db.session.flush()
     return [f"Evidence: captures of local demo pages {captured}; {uploaded} upload(s); {sealed}."]

@@ -79,9 +79,11 @@ def run_capture(task, *, now: datetime, progress) -> dict:
                 return {"evidence_id": item.id, "status": "failed", "error": item.error}
             raise RetryLater(str(exc)) from None
         progress(0.8, "storing and depositing the capture")
+        # The deposit cannot be dated before the page was loaded (`now` is when this run of tasks began).
+        deposited_at = max(now, result.captured_at)
         with open(result.path, "rb") as warc:
             evidence_service.finish_capture(item, warc=warc, captured_at=result.captured_at,
-                                            metadata=result.metadata, actor=actor, now=now,
+                                            metadata=result.metadata, actor=actor, now=deposited_at,
                                             file_name=f"capture-{item.id}.warc.gz")
     finally:
         shutil.rmtree(folder, ignore_errors=True)
