@@ -70,6 +70,9 @@ def test_timeline_in_the_creators_language(login_as, ids, people):
     html = page.get(f"/portal/cases/{cases['court'].id}").get_data(as_text=True)
     assert '<html lang="zh-CN">' in html
     assert "2026年" in html  # times in the timeline are written the Chinese way
+    # and the plain words come from the Chinese catalogue (compiled by scripts/setup.sh)
+    assert "诉讼中" in html and "我们已立案" in html and "法院已安排开庭" in html
+    assert "We opened a case" not in html
 
 
 def test_nothing_of_another_rights_holder(login_as, client, token_for, ids, people):
