@@ -24,6 +24,7 @@ _MAX_REQUEST = 64 * 1024
 
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"  # keep-alive, as real authorities offer
+    disable_nagle_algorithm = True  # else a small reply waits on the client's delayed ACK (40 ms)
     server: "_Server"
 
     def setup(self) -> None:
@@ -51,8 +52,8 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_response(status)
         self.send_header("Content-Type", content_type)
         self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
+        self._headers_buffer.append(b"\r\n" + body)  # headers and body in one write, one segment
+        self.flush_headers()
 
     def log_message(self, format: str, *args) -> None:  # noqa: A002 -- quiet in tests
         pass
