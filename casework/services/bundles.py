@@ -10,7 +10,7 @@
     record_download(bundle, who=, now=, ...)                  chain of custody for every item in it
     bundle_json(bundle)
 
-The ZIP is written entry by entry to a temporary file, each evidence file copied from the blob store
+The ZIP is written (bundle_zip.write_zip) entry by entry to a temporary file, each evidence file copied from the blob store
 in 1 MiB chunks (and re-hashed on the way, so a damaged blob stops the export instead of being
 sealed), so memory stays flat however large the evidence. Its root holds manifest.json, the
 files, receipts/<deposit_index>.json per file, ledger-key.txt and verify.py (a copy of
@@ -21,13 +21,10 @@ records the bundle as sealed, all in the task's one transaction.
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 import secrets
 import tempfile
-import zipfile
 from datetime import datetime, timedelta
-from pathlib import Path
 from typing import Callable, Optional
 
 from sqlalchemy import select
@@ -39,17 +36,16 @@ from casework.services import audit, events, ledger
 from casework.services import cases as case_service
 from casework.services import evidence as evidence_service
 from casework.services.actor import Actor
+from casework.services.bundle_zip import VERIFY_SCRIPT, write_zip
 from casework.services.events import rfc3339
 from casework.services.works import safe_filename
-from casework.storage import CHUNK, StorageError, get_storage
+from casework.storage import StorageError, get_storage
 
 __all__ = ["BundleError", "request_bundle", "build", "has_sealed_bundle", "sealed_bundles", "bundles_of",
            "create_share_link", "find_share_link", "revoke_share_link", "record_download", "bundle_json",
            "share_link_json", "VERIFY_SCRIPT", "MAX_SHARE_DAYS", "bundle_status", "blob_path", "download_name"]
 
-VERIFY_SCRIPT = Path(__file__).resolve().parent.parent / "ledger" / "verify_bundle.py"
 MAX_SHARE_DAYS = 90
-_COMPRESSIBLE = ("text/", "application/json", "message/rfc822", "application/xml")
 
 
 class BundleError(ValueError):
@@ -142,70 +138,6 @@ def _catalogue(case: Case, *, actor: Actor, now: datetime):
     return sign_evidence_catalogue(case, lang="zh", actor=actor, now=now)
 
 
-# --- writing the ZIP -----------------------------------------------------------------------------
-
-def _zip_info(path: str, now: datetime, media_type: str, size: int) -> zipfile.ZipInfo:
-    info = zipfile.ZipInfo(path, date_time=now.timetuple()[:6])
-    info.compress_type = (zipfile.ZIP_DEFLATED if media_type.startswith(_COMPRESSIBLE) else zipfile.ZIP_STORED)
-    info.file_size = size  # lets zipfile choose ZIP64 headers up front for large entries
-    info.external_attr = 0o644 << 16
-    return info
-
-
-def _copy_blob(zf: zipfile.ZipFile, entry: _Entry, now: datetime, on_bytes: Callable[[int], None]) -> None:
-    digest, copied = hashlib.sha256(), 0
-    buffer = bytearray(CHUNK)
-    view = memoryview(buffer)
-    info = _zip_info(entry.path, now, entry.media_type, entry.size)
-    with get_storage().open(entry.sha256) as source, zf.open(info, "w", force_zip64=entry.size > 2**31) as out:
-        while True:
-            n = source.readinto(buffer)
-            if not n:
-                break
-            digest.update(view[:n])
-            out.write(view[:n])
-            copied += n
-            on_bytes(n)
-    if digest.hexdigest() != entry.sha256 or copied != entry.size:
-        raise StorageError(f"the stored file of {entry.path} no longer hashes to its deposit: export stopped")
-
-
-def _write_bytes(zf: zipfile.ZipFile, path: str, data: bytes, now: datetime, media_type: str) -> None:
-    zf.writestr(_zip_info(path, now, media_type, len(data)), data)
-
-
-def _write_zip(target: str, entries: list[_Entry], receipts: dict[int, dict], manifest: dict, now: datetime,
-               progress: Callable[[float, str], None]) -> None:
-    total = sum(e.size for e in entries) or 1
-    done = [0]
-    last = [0.0]
-
-    def on_bytes(n: int) -> None:
-        done[0] += n
-        fraction = 0.1 + 0.75 * done[0] / total
-        if fraction - last[0] >= 0.02:
-            last[0] = fraction
-            progress(fraction, f"writing files: {done[0] // 2**20:,} of {total // 2**20:,} MiB")
-
-    with open(target, "wb") as raw, zipfile.ZipFile(raw, "w", allowZip64=True) as zf:
-        for entry in entries:
-            if entry.data is not None:
-                _write_bytes(zf, entry.path, entry.data, now, entry.media_type)
-                on_bytes(entry.size)
-            else:
-                _copy_blob(zf, entry, now, on_bytes)
-        for index in sorted(receipts):
-            _write_bytes(zf, f"receipts/{index}.json",
-                         json.dumps(receipts[index], indent=2, ensure_ascii=False).encode("utf-8"), now,
-                         "application/json")
-        _write_bytes(zf, "manifest.json", json.dumps(manifest, indent=2, ensure_ascii=False).encode("utf-8"), now,
-                     "application/json")
-        _write_bytes(zf, "ledger-key.txt", (str(ledger.verifier_key()) + "\n").encode("ascii"), now, "text/plain")
-        _write_bytes(zf, "verify.py", VERIFY_SCRIPT.read_bytes(), now, "text/x-python")
-        raw.flush()
-        os.fsync(raw.fileno())
-
-
 # --- building ------------------------------------------------------------------------------------
 
 def build(bundle: Bundle, *, actor: Actor, now: datetime, progress: Callable[[float, str], None] = lambda f, m: None,
@@ -251,7 +183,7 @@ def build(bundle: Bundle, *, actor: Actor, now: datetime, progress: Callable[[fl
     folder = tempfile.mkdtemp(prefix="bundle-", dir=workdir or storage.tmp)
     target = os.path.join(folder, f"bundle-{bundle.id}.zip")
     try:
-        _write_zip(target, entries, receipts, manifest, now, progress)
+        write_zip(target, entries, receipts, manifest, now, progress)
         progress(0.88, "storing and hashing the bundle")
         with open(target, "rb") as stream:
             staged = storage.stage(stream)

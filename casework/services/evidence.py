@@ -14,8 +14,6 @@ signed (and timestamped, when a TSA is configured) there too.
 """
 from __future__ import annotations
 
-import io
-import re
 from datetime import datetime
 from typing import BinaryIO, Optional
 from urllib.parse import urlsplit
@@ -28,6 +26,7 @@ from casework.models.evidence import UPLOAD_KINDS, CustodyEvent, EvidenceItem
 from casework.services import audit, ledger
 from casework.services import cases as case_service
 from casework.services.actor import Actor
+from casework.services.evidence_files import ALLOWED_TYPES, Peeked, looks_like, media_type_of
 from casework.services.events import rfc3339
 from casework.services.works import Upload, safe_filename
 from casework.storage import Storage, StorageError, get_storage
@@ -40,38 +39,6 @@ __all__ = ["EvidenceError", "UnsupportedType", "request_capture", "new_capture_i
 CAPTURE_MEDIA_TYPE = "application/warc"
 MAX_URL = 4000
 MAX_TITLE = 300
-# What each kind of upload may be: the declared or guessed type must be one of these, and the
-# content's first bytes must agree where the format has a signature.
-ALLOWED_TYPES: dict[str, tuple[str, ...]] = {
-    "screenshot": ("image/png", "image/jpeg", "image/webp", "image/gif"),
-    "recording": ("video/mp4", "video/webm", "video/quicktime", "audio/mpeg", "audio/wav", "audio/x-wav",
-                  "audio/ogg", "audio/mp4", "video/x-matroska"),
-    "notarial_certificate": ("application/pdf", "image/png", "image/jpeg"),
-    "email": ("message/rfc822", "application/vnd.ms-outlook", "application/pdf", "text/plain"),
-    "other": ("application/pdf", "image/png", "image/jpeg", "image/webp", "image/gif", "text/plain",
-              "application/json", "application/zip", "application/warc", "message/rfc822", "video/mp4",
-              "audio/mpeg", "audio/wav", "text/html", "text/csv"),
-}
-_EXTENSIONS = {".eml": "message/rfc822", ".msg": "application/vnd.ms-outlook", ".warc": "application/warc",
-               ".mkv": "video/x-matroska", ".webp": "image/webp", ".m4a": "audio/mp4", ".wav": "audio/wav",
-               ".mov": "video/quicktime", ".webm": "video/webm", ".mp4": "video/mp4", ".mp3": "audio/mpeg",
-               ".ogg": "audio/ogg", ".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg",
-               ".gif": "image/gif", ".pdf": "application/pdf", ".txt": "text/plain", ".json": "application/json",
-               ".zip": "application/zip", ".html": "text/html", ".htm": "text/html", ".csv": "text/csv"}
-_SIGNATURES: dict[str, tuple[bytes, ...]] = {
-    "image/png": (b"\x89PNG\r\n\x1a\n",),
-    "image/jpeg": (b"\xff\xd8\xff",),
-    "image/gif": (b"GIF87a", b"GIF89a"),
-    "application/pdf": (b"%PDF-",),
-    "application/zip": (b"PK\x03\x04", b"PK\x05\x06"),
-    "video/webm": (b"\x1a\x45\xdf\xa3",),
-    "video/x-matroska": (b"\x1a\x45\xdf\xa3",),
-    "audio/ogg": (b"OggS",),
-    "application/vnd.ms-outlook": (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1",),
-}
-_MEDIA_TYPE = re.compile(r"[a-z0-9][a-z0-9!#$&^_.+-]{0,62}/[a-z0-9][a-z0-9!#$&^_.+-]{0,62}")
-
-
 class EvidenceError(ValueError):
     """Evidence that cannot be accepted; `field` names the bad input (None: the whole request)."""
 
@@ -199,50 +166,6 @@ def fail_capture(item: EvidenceItem, reason: str, *, actor: Actor, now: datetime
 
 # --- uploads -------------------------------------------------------------------------------------
 
-class _Peeked(io.RawIOBase):
-    """A stream whose first bytes were read to check the type, played back before the rest."""
-
-    def __init__(self, head: bytes, rest: BinaryIO):
-        self._head, self._rest = head, rest
-
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, buffer) -> int:
-        if self._head:
-            n = min(len(buffer), len(self._head))
-            buffer[:n] = self._head[:n]
-            self._head = self._head[n:]
-            return n
-        data = self._rest.read(len(buffer))
-        buffer[: len(data)] = data
-        return len(data)
-
-
-def _media_type(upload: Upload) -> str:
-    declared = (upload.media_type or "").split(";", 1)[0].strip().lower()
-    name = (upload.name or "").lower()
-    by_name = next((t for ext, t in _EXTENSIONS.items() if name.endswith(ext)), None)
-    if _MEDIA_TYPE.fullmatch(declared) and declared not in ("application/octet-stream", "binary/octet-stream"):
-        return declared
-    return by_name or "application/octet-stream"
-
-
-def _looks_like(media_type: str, head: bytes) -> bool:
-    signatures = _SIGNATURES.get(media_type)
-    if media_type == "image/webp":
-        return head[:4] == b"RIFF" and head[8:12] == b"WEBP"
-    if media_type in ("audio/wav", "audio/x-wav"):
-        return head[:4] == b"RIFF" and head[8:12] == b"WAVE"
-    if media_type in ("video/mp4", "audio/mp4", "video/quicktime"):
-        return head[4:8] in (b"ftyp", b"moov", b"mdat", b"wide", b"free")
-    if media_type == "audio/mpeg":
-        return head[:3] == b"ID3" or (len(head) > 1 and head[0] == 0xFF and head[1] & 0xE0 == 0xE0)
-    if signatures is None:
-        return True  # text formats (e-mail, plain text, JSON) have no signature to check
-    return any(head.startswith(s) for s in signatures)
-
-
 def add_upload(case: Case, *, kind: str, upload: Upload, actor: Actor, now: datetime, title: str = "",
                supplied_by: str = "", supplied_at: Optional[datetime] = None, url: str = "",
                storage: Optional[Storage] = None, max_bytes: Optional[int] = None) -> EvidenceItem:
@@ -266,21 +189,21 @@ def add_upload(case: Case, *, kind: str, upload: Upload, actor: Actor, now: date
     url = (url or "").strip()
     if url:
         url = check_capture_url(url)
-    media_type = _media_type(upload)
+    media_type = media_type_of(upload)
     if media_type not in ALLOWED_TYPES[kind]:
         raise UnsupportedType(f"a {kind.replace('_', ' ')} cannot be a {media_type} file (accepted: "
                               f"{', '.join(ALLOWED_TYPES[kind])})", "file")
     head = upload.stream.read(64) or b""
     if not head:
         raise EvidenceError("the file is empty", "file")
-    if not _looks_like(media_type, head):
+    if not looks_like(media_type, head):
         raise UnsupportedType(f"the file's content is not {media_type}", "file")
     storage = storage or get_storage()
     if max_bytes is None:
         from flask import current_app
 
         max_bytes = current_app.config["MAX_UPLOAD_BYTES"]
-    staged = storage.stage(_Peeked(head, upload.stream), max_bytes=max_bytes)
+    staged = storage.stage(Peeked(head, upload.stream), max_bytes=max_bytes)
     try:
         item = EvidenceItem(case_id=case.id, kind=kind, status="pending", url=url or None,
                             title=title or safe_filename(upload.name), supplied_by=supplied_by[:300],
