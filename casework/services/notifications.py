@@ -183,10 +183,7 @@ def _stage_changed(event: DomainEvent, case: Case):
 
     def write():
         title = _("Your case “%(title)s”: %(stage)s", title=case.title, stage=PLAIN_STAGES.get(to, to))
-        body = str(PLAIN_STAGES.get(to, to))
-        if outcome:
-            body += " " + str(PLAIN_OUTCOMES.get(outcome, outcome))
-        return title, body
+        return title, str(PLAIN_OUTCOMES.get(outcome, outcome)) if outcome else ""  # the title says the rest
 
     return [(u, "case_stage", write) for u in _creators_of(case)]
 

@@ -41,9 +41,9 @@ def test_creators_hear_of_stage_changes_on_their_works_only(ids, people):
     assert [k for k, _t in told(ids["creator"])] == ["case_stage", "case_stage"]
     first, closed = db.session.scalars(select(Notification).where(Notification.user_id == ids["creator"])
                                        .order_by(Notification.id)).all()
-    assert "Poster copied" in first.title and "writing to the infringer" in first.body
+    assert "Poster copied" in first.title and "writing to the infringer" in first.title and first.body == ""
     assert "repeat offender" not in first.title + first.body
-    assert "closed" in closed.body and "copy was removed" in closed.body and closed.link == f"/portal/cases/{mine.id}"
+    assert "closed" in closed.title and closed.body == "The infringing copy was removed." and closed.link == f"/portal/cases/{mine.id}"
     with force_locale("en"):
         assert [t for _k, t in told(ids["creator2"])] == [
             f"Your case “Logo copied”: {notifications.PLAIN_STAGES['takedown']}"]
