@@ -15,7 +15,6 @@ from sqlalchemy import func, select
 from casework.extensions import db
 from casework.jobs.notifications import notification_mail, notifications_dispatch
 from casework.jobs.runner import run_job
-from casework.models import User
 from casework.models.cases import Case
 from casework.models.notifications import Notification
 from casework.services import notifications

@@ -11,7 +11,6 @@ from datetime import date, datetime, timezone
 import pytest
 
 from casework.extensions import db
-from casework.models.cases import CaseUrl
 from casework.services import cases as case_service
 from casework.services import detections, monitoring
 from casework.services import reports
