@@ -7,7 +7,7 @@ from datetime import datetime
 
 from flask_login import current_user
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 import casework.policy.takedowns  # noqa: F401  (registers the takedown rules)
 from casework.api.core import PAGE_QUERY, ApiError, actor, endpoint, json_body, page_schema, paginate
@@ -79,6 +79,7 @@ def takedown_json(td: TakedownNotice, *, detail: bool = True) -> dict:
 @json_section("takedowns")
 def _case_takedowns(case: Case, user) -> list:
     rows = list(db.session.scalars(select(TakedownNotice).where(TakedownNotice.case_id == case.id)
+                                   .options(joinedload(TakedownNotice.platform), selectinload(TakedownNotice.urls))
                                    .order_by(TakedownNotice.id)))
     if user.role == "creator":  # a plain status, nothing internal; drafts are not news to them
         return [{"id": t.id, "platform": t.platform.name, "status": t.status} for t in rows if t.status != "draft"]
@@ -111,7 +112,8 @@ def _refused(exc: service.TakedownError):
 def list_case_takedowns(case_id: int):
     case = _case(case_id)
     stmt = visible(current_user, "takedown", select(TakedownNotice)).where(TakedownNotice.case_id == case.id) \
-        .options(selectinload(TakedownNotice.urls), selectinload(TakedownNotice.events)).order_by(TakedownNotice.id)
+        .options(joinedload(TakedownNotice.platform), selectinload(TakedownNotice.urls),
+                 selectinload(TakedownNotice.events)).order_by(TakedownNotice.id)
     return paginate(stmt, takedown_json)
 
 

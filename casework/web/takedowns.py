@@ -86,7 +86,8 @@ def _utc(value):
 
 def rows_for_case(case: Case) -> list[TakedownNotice]:
     return list(db.session.scalars(select(TakedownNotice).where(TakedownNotice.case_id == case.id)
-                                   .options(joinedload(TakedownNotice.platform)).order_by(TakedownNotice.id)))
+                                   .options(joinedload(TakedownNotice.platform), selectinload(TakedownNotice.urls))
+                                   .order_by(TakedownNotice.id)))
 
 
 def _section_context(case: Case, user) -> dict:
