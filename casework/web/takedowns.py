@@ -9,7 +9,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from sqlalchemy import select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 from wtforms import DateTimeLocalField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import Length, NumberRange, Optional
@@ -181,9 +181,10 @@ def _detail(td: TakedownNotice, status: int = 200, **forms):
         link = url_for("documents.detail", document_id=document.id)
     ctx = {"td": td, "labels": STATUS_LABELS, "channels": CHANNEL_LABELS, "manage": manage,
            "document": document, "document_link": link, "now": now(),
-           "deadlines": list(db.session.scalars(select(Deadline).where(Deadline.source_type == service.SOURCE,
-                                                                       Deadline.source_id == str(td.id))
-                                                .order_by(Deadline.due_at)))}
+           "deadlines": list(db.session.scalars(select(Deadline).where(or_(
+               and_(Deadline.source_type == service.SOURCE, Deadline.source_id == str(td.id)),
+               and_(Deadline.source_type == "document", Deadline.source_id == str(td.document_id))))
+               .order_by(Deadline.due_at)))}
     if manage:
         send = forms.get("send") or SendForm(formdata=None, recipient=td.platform.channel_address)
         record = forms.get("record") or RecordForm(formdata=None)
@@ -284,7 +285,7 @@ def platforms():
     rows = list(db.session.scalars(select(Platform).order_by(Platform.name)))
     figures = takedown_figures.figures([p.id for p in rows])
     return render_template("takedowns/platforms.html", rows=rows, figures=figures, labels=STATUS_LABELS,
-                           channels=CHANNEL_LABELS, days={p.id: service.response_days(p) for p in rows})
+                           channels=CHANNEL_LABELS, days=service.response_days_for(rows))
 
 
 @bp.route("/takedowns/platforms/<int:platform_id>/response-days", methods=["POST"])

@@ -48,6 +48,8 @@ def test_staff_work_takedowns_on_pages(login_as, setup, role):
     assert sent.status_code == 302
     db.session.expire_all()
     assert db.session.get(TakedownNotice, td.id).status == "sent"
+    page = web.get(f"/takedowns/{td.id}").get_data(as_text=True)
+    assert "Answer to YD-" in page  # the platform's response deadline (the notice document's) is listed
     moved = web.post(f"/takedowns/{td.id}/record", data={"to": "acknowledged", "reference": "T-9"})
     assert moved.status_code == 302
     wrong = web.post(f"/takedowns/{td.id}/record", data={"to": "restored"})

@@ -17,7 +17,7 @@ from casework.services.takedowns.states import (MANUAL_TARGETS, RESPONSES, TRANS
                                                 TransitionRefused, allowed_targets, is_allowed, manual_targets)
 from casework.services.takedowns.timing import (COUNTER_NOTICE_BUSINESS_DAYS_US, COUNTER_NOTICE_DAYS_CN,
                                                 DEFAULT_RESPONSE_DAYS, add_business_days, counter_notice_due,
-                                                response_days, set_response_days)
+                                                response_days, response_days_for, set_response_days)
 from casework.services.takedowns.notices import (SOURCE, acknowledge, confirm_removals_for_url,
                                                  confirm_restorations_for_url, create_for_case,
                                                  create_takedown, eligible_platforms, move, on_case_url_status,
@@ -28,6 +28,6 @@ __all__ = ["Status", "TRANSITIONS", "MANUAL_TARGETS", "RESPONSES", "TakedownErro
            "allowed_targets", "is_allowed", "manual_targets", "create_takedown", "create_for_case",
            "eligible_platforms", "send", "acknowledge", "refuse", "record_counter_notice", "restore", "withdraw",
            "record_platform_removal", "confirm_removals_for_url", "confirm_restorations_for_url",
-           "on_case_url_status", "move", "response_days", "set_response_days", "add_business_days",
+           "on_case_url_status", "move", "response_days", "response_days_for", "set_response_days", "add_business_days",
            "counter_notice_due", "DEFAULT_RESPONSE_DAYS", "COUNTER_NOTICE_BUSINESS_DAYS_US", "COUNTER_NOTICE_DAYS_CN",
            "SOURCE"]
