@@ -99,6 +99,7 @@ def _has(case: Case, title: str) -> bool:
 def _captures(wanted: list[tuple[Case, str]], *, actor: Actor, now: datetime) -> str:
     from casework.capture import CaptureError, CaptureSettings, capture_page
     from casework.seed.works import png
+    from casework.services.capture_jobs import check_warc
     from casework.storage import get_storage
 
     todo = [(case, path) for case, path in wanted if not _has(case, _title(path))]
@@ -117,6 +118,7 @@ def _captures(wanted: list[tuple[Case, str]], *, actor: Actor, now: datetime) ->
             target = os.path.join(folder, f"capture-{item.id}.warc.gz")
             try:
                 result = capture_page(item.url, target, settings)
+                check_warc(str(result.path))
             except CaptureError as exc:
                 evidence.fail_capture(item, str(exc), actor=actor, now=now)
                 continue

@@ -2,7 +2,8 @@
 
 Both run in the scheduler process (casework.services.tasks), never inside a web request:
 
-    evidence.capture  {"item_id"}    capture_page -> WARC -> blob store -> deposit; retried on timeouts
+    evidence.capture  {"item_id"}    capture_page -> WARC (digests checked as `warcio check` does) -> blob
+                                     store -> deposit; retried on timeouts
     evidence.bundle   {"bundle_id"}  the bundle ZIP, streamed to disk, stored, deposited, sealed
 
 A capture the outbound policy refuses (loopback, private, metadata addresses, after DNS and on every
@@ -20,13 +21,14 @@ from datetime import datetime
 
 from flask import current_app
 
-from casework.capture import CaptureError, CaptureSettings, URLRefused, capture_page, thread_capturer
+from casework.capture import (CaptureError, CaptureSettings, URLRefused, WarcContentError, capture_page,
+                              thread_capturer)
 from casework.extensions import db
 from casework.models.evidence import Bundle, EvidenceItem
 from casework.services import evidence as evidence_service
 from casework.services.actor import Actor
 from casework.services.tasks import RetryLater, task_handler
-from casework.storage import get_storage
+from casework.storage import CHUNK, get_storage
 
 CAPTURE_TASK = "evidence.capture"
 BUNDLE_TASK = "evidence.bundle"
@@ -45,6 +47,39 @@ def _capture(url: str, path: str, settings: CaptureSettings):
     if threading.current_thread() is threading.main_thread():
         return capture_page(url, path, settings)
     return thread_capturer(settings).capture(url, path, settings)
+
+
+def check_warc(path: str) -> int:
+    """What `warcio check` does, in process, and a little more: every record has WARC headers and matches its
+    digests; returns the record count.
+
+    Raises WarcContentError when a record does not match its digest or the file cannot be read, so a
+    capture file that would fail the check is never stored or deposited.
+    """
+    from warcio.archiveiterator import ArchiveIterator
+    from warcio.exceptions import ArchiveLoadFailed
+
+    records = 0
+    try:
+        with open(path, "rb") as stream:
+            iterator = ArchiveIterator(stream, check_digests=True)
+            for record in iterator:
+                # warcio reads any bytes as a headerless record; a capture's records all say what they are.
+                if not str(record.rec_headers.protocol).startswith("WARC/") or \
+                        not record.rec_headers.get_header("WARC-Record-ID"):
+                    raise WarcContentError("the capture file holds something that is not a WARC record")
+                content = record.content_stream()
+                while content.read(CHUNK):
+                    pass
+                if record.digest_checker.passed is False:
+                    problems = "; ".join(str(p) for p in record.digest_checker.problems)
+                    raise WarcContentError(f"the capture file fails warcio's digest check: {problems}")
+                records += 1
+    except (ArchiveLoadFailed, OSError, ValueError) as exc:
+        raise WarcContentError(f"the capture file cannot be read as WARC: {exc}") from None
+    if not records:
+        raise WarcContentError("the capture file holds no WARC records")
+    return records
 
 
 def _task_actor(task) -> Actor:
@@ -73,6 +108,14 @@ def run_capture(task, *, now: datetime, progress) -> dict:
         except URLRefused as exc:
             evidence_service.fail_capture(item, f"refused: {exc}", actor=actor, now=now)
             return {"evidence_id": item.id, "status": "failed", "error": item.error}
+        except CaptureError as exc:
+            if task.attempts >= task.max_attempts:
+                evidence_service.fail_capture(item, str(exc), actor=actor, now=now)
+                return {"evidence_id": item.id, "status": "failed", "error": item.error}
+            raise RetryLater(str(exc)) from None
+        progress(0.7, "checking the WARC file")
+        try:
+            check_warc(str(result.path))
         except CaptureError as exc:
             if task.attempts >= task.max_attempts:
                 evidence_service.fail_capture(item, str(exc), actor=actor, now=now)

@@ -153,3 +153,27 @@ def test_a_page_that_does_not_load_is_retried_then_fails_with_the_reason(app, cl
         assert db.session.get(EvidenceItem, item_id).task.attempts == 3
     finally:
         slow_site.close()
+
+
+def test_the_warc_check_before_storing_catches_a_damaged_record(tmp_path):
+    """The task checks every WARC's digests in process (as `warcio check` does) before storing it."""
+    from datetime import datetime, timezone
+
+    from casework.capture import WarcContentError
+    from casework.capture.warc import CaptureWarc, write_capture_warc
+    from casework.services.capture_jobs import check_warc
+    from tests.unit.test_capture_warc import exchange
+
+    path = tmp_path / "c.warc"  # uncompressed, so one byte of a payload can be changed in place
+    write_capture_warc(CaptureWarc(final_url="https://site.test/page", captured_at=datetime.now(timezone.utc),
+                                   exchanges=[exchange("https://site.test/page", "<p>页面 original</p>".encode())],
+                                   screenshot=make_png(), dom="<p>页面</p>", metadata={"format": "test"},
+                                   software="test"), path)
+    assert check_warc(str(path)) >= 4
+    data = path.read_bytes()
+    path.write_bytes(data.replace(b"original", b"0riginal", 1))
+    with pytest.raises(WarcContentError, match="digest"):
+        check_warc(str(path))
+    path.write_bytes(b"not a WARC at all")
+    with pytest.raises(WarcContentError):
+        check_warc(str(path))
