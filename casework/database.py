@@ -15,6 +15,14 @@ def configure_engine_events() -> None:
 
     pysqlite's own transaction handling starts transactions late and breaks SAVEPOINTs; the
     documented remedy is to turn it off and emit BEGIN ourselves.
+
+    A request that may write (any method but GET, HEAD and OPTIONS) begins IMMEDIATE, taking the
+    write lock at once. A deferred BEGIN reads a snapshot and asks for the write lock only at its
+    first write; if another connection (a second worker thread, the scheduler) committed in
+    between, SQLite cannot upgrade the stale snapshot and fails at once with "database is locked",
+    without waiting for the busy timeout. IMMEDIATE waits its turn instead. Reading requests and
+    background work keep the deferred BEGIN: in WAL mode readers never wait for the writer, so a
+    long task does not freeze the pages that poll it.
     """
     global _installed
     if _installed:
@@ -35,7 +43,13 @@ def configure_engine_events() -> None:
     @event.listens_for(Engine, "begin")
     def _on_begin(conn):
         if conn.dialect.name == "sqlite":
-            conn.exec_driver_sql("BEGIN")
+            conn.exec_driver_sql("BEGIN IMMEDIATE" if _request_may_write() else "BEGIN")
+
+
+def _request_may_write() -> bool:
+    from flask import has_request_context, request
+
+    return has_request_context() and request.method not in ("GET", "HEAD", "OPTIONS")
 
 
 def running_under_cli() -> bool:
