@@ -121,6 +121,8 @@ def test_notes(client, token_for, setup):
 
 
 def test_other_domains_add_json_sections(client, token_for, setup):
+    previous = JSON_SECTIONS.get("documents")  # the documents domain's own section, put back afterwards
+
     @json_section("documents")
     def documents(case, user):
         return [{"kind": "cease_desist", "for": user.role, "case": case.id}]
@@ -129,4 +131,7 @@ def test_other_domains_add_json_sections(client, token_for, setup):
         body = get(client, token_for("counsel"), setup["mine"]).json
         assert body["documents"] == [{"kind": "cease_desist", "for": "counsel", "case": setup["mine"].id}]
     finally:
-        JSON_SECTIONS.pop("documents", None)
+        if previous is None:
+            JSON_SECTIONS.pop("documents", None)
+        else:
+            JSON_SECTIONS["documents"] = previous
