@@ -66,6 +66,23 @@ def test_one_takedown_per_platform_with_that_platforms_urls(setup):
         service.create_for_case(setup["case"], actor=system(), now=NOW)
 
 
+def test_each_notice_names_only_its_platforms_urls_even_after_taking_the_case_data_again(setup):
+    from casework.models.documents import Document
+    from casework.services import documents
+
+    created = {td.platform_id: td for td in service.create_for_case(setup["case"], actor=system(), now=NOW)}
+
+    def named(td):
+        doc = db.session.get(Document, td.document_id)
+        return sorted(item["url"] for item in doc.context["infringing"])
+
+    yt, wb = created[setup["yt"].id], created[setup["wb"].id]
+    assert named(yt) == ["https://tube.example/watch?v=1", "https://tube.example/watch?v=2"]
+    assert named(wb) == ["https://weibo.example/p/3"]
+    documents.refresh(db.session.get(Document, wb.document_id), actor=system(), now=NOW)
+    assert named(wb) == ["https://weibo.example/p/3"]
+
+
 def test_a_platform_without_urls_of_the_case_is_refused(setup, ids):
     other = platform("email", "cn")
     with pytest.raises(service.TakedownError, match="no URL"):

@@ -177,8 +177,12 @@ def _titles(works, lang: str) -> str:
     return ", ".join(w.title for w in works)
 
 
-def case_context(case, kind: str, lang: str, *, signatory_name: str, now: datetime) -> dict:
-    """A complete-as-possible context for ``kind`` from the case; what the data cannot say stays out."""
+def case_context(case, kind: str, lang: str, *, signatory_name: str, now: datetime, urls=None) -> dict:
+    """A complete-as-possible context for ``kind`` from the case; what the data cannot say stays out.
+
+    ``urls``: the case URLs the document is about (a takedown notice names only those on the
+    platform it goes to); by default all of the case's.
+    """
     from casework.services.cases import works_of
 
     works = works_of(case)
@@ -187,7 +191,7 @@ def case_context(case, kind: str, lang: str, *, signatory_name: str, now: dateti
     client = _holder_party(holder)
     titles = _titles(works, lang)
     issued = now.date()
-    urls = list(case.urls)
+    urls = list(case.urls if urls is None else urls)
     infringing = [{"title": d["infringing_title"].format(works=titles), "url": u.url,
                    "platform": u.platform.name if u.platform else u.host, "first_seen": u.first_detected_at.date()}
                   for u in urls]

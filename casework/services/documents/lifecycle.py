@@ -120,12 +120,15 @@ def new_document(*, kind: str, lang: str, context: dict, actor: Actor, now: date
 
 
 def create_document(case, kind: str, lang: str, *, actor: Actor, now: datetime,
-                    fields: Optional[dict] = None) -> Document:
-    """Draft a document of ``kind`` in ``lang`` from the case's data; ``fields`` are edits to apply."""
+                    fields: Optional[dict] = None, urls=None) -> Document:
+    """Draft a document of ``kind`` in ``lang`` from the case's data; ``fields`` are edits to apply.
+
+    ``urls``: the case's URLs the document names (default: all of them), e.g. those on one platform.
+    """
     _check_kind_lang(kind, lang, CASE_KINDS)
     if case is None:
         raise DocumentError("a document is drafted for a case", "case")
-    context = case_context(case, kind, lang, signatory_name=signer_name(actor), now=now)
+    context = case_context(case, kind, lang, signatory_name=signer_name(actor), now=now, urls=urls)
     doc = new_document(kind=kind, lang=lang, context=context, actor=actor, now=now, case=case)
     if fields:
         doc.fields = _clean_fields(doc, fields)
@@ -201,7 +204,12 @@ def refresh(doc: Document, *, actor: Actor, now: datetime) -> Document:
     if doc.case is None:
         raise DocumentStateError("only a case's document takes its data from the case")
     signatory = value_at(doc.context or {}, "signatory.name") or signer_name(actor)
-    doc.context = case_context(doc.case, doc.kind, doc.lang, signatory_name=signatory, now=now)
+    urls = None
+    if doc.kind.startswith("takedown_notice"):
+        # A notice goes to one platform about the URLs it was drafted for: new URLs elsewhere stay out.
+        named = {item.get("url") for item in (doc.context or {}).get("infringing") or []}
+        urls = [u for u in doc.case.urls if u.url in named]
+    doc.context = case_context(doc.case, doc.kind, doc.lang, signatory_name=signatory, now=now, urls=urls)
     doc.updated_at = now
     audit.record(actor, "document.refresh", doc, "case data taken again", now=now)
     return doc

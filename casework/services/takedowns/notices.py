@@ -89,7 +89,7 @@ def create_takedown(case: Case, platform: Platform, *, actor: Actor, now: dateti
 
     try:
         doc = documents.create_document(case, f"takedown_notice_{fmt}", lang, actor=actor, now=now,
-                                        fields=_notice_fields(platform))
+                                        fields=_notice_fields(platform), urls=urls)
     except documents.DocumentError as exc:
         raise TakedownError(f"the notice could not be drafted: {exc}") from None
     td.document_id = doc.id
