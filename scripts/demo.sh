@@ -7,22 +7,21 @@ cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 
 export FLASK_APP=app
-export ALLOW_PRIVATE_URLS=${ALLOW_PRIVATE_URLS:-1}   # lets a local trial capture pages on this machine
+# Captures, re-checks and webhooks refuse loopback and private addresses unless ALLOW_PRIVATE_URLS=1
+# (set it yourself to capture a page served on this machine; the demo data needs no such setting).
+export ALLOW_PRIVATE_URLS=${ALLOW_PRIVATE_URLS:-0}
 HOST=${HOST:-127.0.0.1}
 PORT=${PORT:-5000}
 export PUBLIC_BASE_URL=${PUBLIC_BASE_URL:-http://$HOST:$PORT}
 
 .venv/bin/flask db upgrade
 .venv/bin/flask signing init-dev   # development PKI in instance/signing (left alone when it exists)
-if .venv/bin/flask ledger init --help >/dev/null 2>&1; then .venv/bin/flask ledger init; fi
 .venv/bin/flask seed-demo
 
-if .venv/bin/flask scheduler --help >/dev/null 2>&1; then
-  .venv/bin/flask scheduler > instance/scheduler.log 2>&1 &
-  SCHED=$!
-  trap 'kill $SCHED 2>/dev/null || true' EXIT
-  echo "==> scheduler started (log: instance/scheduler.log)"
-fi
+.venv/bin/flask scheduler > instance/scheduler.log 2>&1 &
+SCHED=$!
+trap 'kill $SCHED 2>/dev/null || true' EXIT
+echo "==> scheduler started (log: instance/scheduler.log)"
 
 cat <<MSG
 
