@@ -91,6 +91,8 @@ class Storage(Protocol):
 
     def iter_blobs(self) -> Iterator[str]: ...
 
+    def temp_leftovers(self) -> list[str]: ...
+
 
 def _write_all(fd: int, data) -> None:
     view = memoryview(data)
@@ -299,6 +301,13 @@ class DirectoryStorage:
         if actual != sha256:
             return Verification(sha256, False, actual, size, f"content hashes to {actual}")
         return Verification(sha256, True, actual, size)
+
+    def temp_leftovers(self) -> list[str]:
+        """Named temporary files of uploads that never finished (O_TMPFILE ones vanish by themselves)."""
+        try:
+            return sorted(os.path.join(self.tmp, n) for n in os.listdir(self.tmp) if n.startswith("upload-"))
+        except FileNotFoundError:
+            return []
 
     def iter_blobs(self) -> Iterator[str]:
         """Every stored blob's hash (names that are not hashes are skipped)."""

@@ -8,9 +8,12 @@ chunks; only the O(log n) right frontier is kept), and then compared with
 - every checkpoint: signature by the log key, origin, size and root against the recomputed root
   at that size, and an RFC 9162 consistency proof (from the stored nodes) to the next checkpoint;
 - every work file: its blob's content hash and size against the file row and its deposit;
-- every blob in the store: its content against its name, and its size against its deposits.
+- every blob in the store: its content against its name, and its size against its deposits;
+- every evidence item, signed document and sealed bundle: that its blob is in the store.
 
-Each problem is reported with where it is; the caller exits non-zero if there is any.
+Each problem is reported with where it is; the caller exits non-zero if there is any. Leftovers
+of an interrupted or rolled-back operation (a blob no deposit records, a temporary upload file)
+are listed apart as `leftovers`: nothing is corrupt, but they are found and can be removed.
 """
 from __future__ import annotations
 
@@ -52,6 +55,7 @@ class Report:
     work_files: int = 0
     problems: list[Problem] = field(default_factory=list)
     suppressed: dict[str, int] = field(default_factory=dict)
+    leftovers: list[Problem] = field(default_factory=list)
 
     def add(self, kind: str, where: str, message: str) -> None:
         if sum(1 for p in self.problems if p.kind == kind) >= MAX_PER_KIND:
@@ -196,8 +200,25 @@ def _check_checkpoints(session, report, checkpoints, roots, size, verifier, orig
         previous = parsed
 
 
+def _stored_content(session):
+    """(where, sha256) of every record whose content the blob store keeps, besides work files."""
+    from casework.models.documents import Document
+    from casework.models.evidence import Bundle, EvidenceItem
+
+    for model, label in ((EvidenceItem, "evidence"), (Document, "document"), (Bundle, "bundle")):
+        for row_id, sha256 in session.execute(select(model.id, model.sha256).where(model.sha256.is_not(None))
+                                              .order_by(model.id)):
+            yield f"{label} #{row_id}", sha256
+
+
 def _check_blobs(session, report, storage, rehash: bool, progress) -> None:
     from casework.models.works import WorkFile
+
+    for where, sha256 in _stored_content(session):
+        if not storage.exists(sha256):
+            report.add("blob", sha256, f"missing from the store ({where})")
+    for name in storage.temp_leftovers():
+        report.leftovers.append(Problem("blob", name, "an unfinished upload's temporary file; safe to remove"))
 
     checked: dict[str, Optional[int]] = {}
 
@@ -238,5 +259,8 @@ def _check_blobs(session, report, storage, rehash: bool, progress) -> None:
         sizes = set(session.scalars(select(Deposit.size).where(Deposit.sha256 == sha256).distinct()))
         if sizes and sizes != {actual}:
             report.add("blob", sha256, f"deposited with size {sorted(sizes)} but the blob has {actual} bytes")
+        if not sizes and len(report.leftovers) < MAX_PER_KIND:
+            report.leftovers.append(Problem("blob", sha256, "stored, but no deposit records it (an interrupted "
+                                                            "or rolled-back operation left it; safe to remove)"))
         if progress and n % 1000 == 0:
             progress(f"{n} blobs checked")

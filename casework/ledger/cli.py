@@ -38,6 +38,8 @@ def verify_command(no_rehash: bool, quiet: bool):
         click.echo(f"PROBLEM {problem}")
     for kind, count in report.suppressed.items():
         click.echo(f"PROBLEM {kind}: {count} more not shown")
+    for leftover in report.leftovers:
+        click.echo(f"LEFTOVER {leftover}")
     summary = (f"{report.entries} entries, {report.nodes} nodes, {report.checkpoints} checkpoints, "
                f"{report.work_files} work files, {report.blobs} blobs checked")
     if report.ok:

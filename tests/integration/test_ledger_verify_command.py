@@ -133,3 +133,45 @@ def test_a_deleted_node_is_reported_and_no_proof_is_made_without_it(app, logged)
     assert "PROBLEM node (count): 55 nodes stored; a tree of 30 leaves has 56" in result.output
     with pytest.raises(Exception, match=r"node \(0, 5\)"):
         ledger.receipt(4, now=NOW)  # its sibling's proof needs the missing node
+
+
+def test_a_blob_no_deposit_records_is_listed_as_a_leftover_without_failing(app, logged):
+    """What an interrupted or rolled-back upload leaves in the store is found, not mistaken for corruption."""
+    store = get_storage()
+    sha256, _, _ = store.put(io.BytesIO(os.urandom(300)))
+    try:
+        result = run_verify(app)
+        assert result.exit_code == 0, result.output
+        assert f"LEFTOVER blob {sha256}: stored, but no deposit records it" in result.output
+    finally:
+        os.unlink(store.path(sha256))
+
+
+def test_an_unfinished_uploads_temporary_file_is_listed(app, logged):
+    store = get_storage()
+    path = os.path.join(store.tmp, "upload-crashed123")
+    with open(path, "wb") as fh:
+        fh.write(b"half an upload")
+    try:
+        result = run_verify(app)
+        assert f"LEFTOVER blob {path}: an unfinished upload's temporary file" in result.output
+    finally:
+        os.unlink(path)
+
+
+def test_a_missing_evidence_blob_is_reported(app, logged):
+    from casework.services import evidence
+    from casework.services.works import Upload
+    from tests.case_factories import case_at, make_work
+    from tests.unit.capture_helpers import make_png
+
+    case = case_at("evidence", [make_work(logged.rights_holder_id)])  # a PNG of a size no other test uses:
+    # its blob is removed below, and the store outlives each test's transaction
+    item = evidence.add_upload(case, kind="screenshot", title="Screenshot", actor=Actor.system("tests"), now=NOW,
+                               upload=Upload("shot.png", io.BytesIO(make_png(211, 97)), "image/png"))
+    db.session.commit()
+    path = get_storage().path(item.sha256)
+    os.unlink(path)
+    result = run_verify(app)
+    assert result.exit_code == 1
+    assert f"PROBLEM blob {item.sha256}: missing from the store (evidence #{item.id})" in result.output
