@@ -107,8 +107,9 @@ def test_two_schedulers_one_leader(fresh_database, tmp_path):
             db.session.execute(sa.update(JobSchedule).values(enabled=False))
             db.session.add(JobSchedule(job="test_tick", interval_seconds=1, enabled=True, description="test"))
             db.session.commit()
-        first = Scheduler(app, holder="first", lease_ttl=2.0, renew_every=0.4, task_every=0.5)
-        second = Scheduler(app, holder="second", lease_ttl=2.0, renew_every=0.4, task_every=0.5)
+        # A lease far longer than the renewal period: on a busy machine the leader must not lose it by a late renewal.
+        first = Scheduler(app, holder="first", lease_ttl=6.0, renew_every=0.4, task_every=0.5)
+        second = Scheduler(app, holder="second", lease_ttl=6.0, renew_every=0.4, task_every=0.5)
         first.start()
         time.sleep(0.3)
         second.start()
