@@ -197,3 +197,15 @@ def test_taking_the_case_data_again_keeps_the_edits(app, login_as, ids):
     ctx = docs.context_of(db.session.get(Document, doc.id))
     assert [i["url"] for i in ctx["infringing"]] == ["https://copyshop.example/item/42", "https://copyshop.example/item/43"]
     assert ctx["mandate"] == "our own mandate wording"
+
+
+def test_creators_do_not_see_who_approved_a_document(app, login_as, ids, people):
+    people["legal"].name = "Approver Wang Fawu"
+    case = letter_case(ids["holder_a"])
+    signed = _signed(docs.create_document(case, "cease_desist", "zh", actor=system(), now=NOW))
+    signed.approved_by_id = ids["legal"]
+    db.session.commit()
+    page = login_as("creator").get(f"/documents/{signed.id}")
+    assert page.status_code == 200
+    assert "Approver Wang Fawu" not in page.get_data(as_text=True)
+    assert "Approver Wang Fawu" in login_as("admin").get(f"/documents/{signed.id}").get_data(as_text=True)
