@@ -375,4 +375,4 @@ def deadlines():
     rows = list(db.session.scalars(stmt.options(joinedload(Deadline.owner), joinedload(Deadline.case))
                                    .order_by(Deadline.due_at, Deadline.id).offset((page - 1) * per_page).limit(per_page)))
     return render_template("cases/deadlines.html", rows=rows, total=total, page=page, per_page=per_page, show=show,
-                           now=now())
+                           now=now(), redacted=current_user.role == "creator")  # creators: no staff names

@@ -110,6 +110,16 @@ def test_deadlines_page_by_role(login_as, setup):
     assert "Reply to our letter" in login_as("creator2").get("/deadlines").get_data(as_text=True)
 
 
+def test_deadlines_page_does_not_name_staff_to_creators(login_as, setup, people, ids):
+    people["legal"].name = "Staff Wang Fawu"
+    deadlines.create(kind="response", title="Answer due", due_at=NOW + timedelta(days=3), case=setup["other"],
+                     owner=people["legal"], actor=system(), now=NOW)
+    db.session.commit()
+    creator = login_as("creator2").get("/deadlines").get_data(as_text=True)
+    assert "Answer due" in creator and "Staff Wang Fawu" not in creator
+    assert "Staff Wang Fawu" in login_as("legal").get("/deadlines").get_data(as_text=True)
+
+
 def test_other_domains_add_page_sections(login_as, setup, app):
     from jinja2 import ChoiceLoader, DictLoader
 
