@@ -149,3 +149,16 @@ def test_public_verify_page_finds_deposits_without_leaking_titles(client, login_
     bad = client.get("/verify?sha256=not-a-hash")
     assert bad.status_code == 400 and "64 hexadecimal digits" in bad.get_data(as_text=True)
     assert "<script>" not in client.get("/verify").get_data(as_text=True)  # CSP: scripts only from files
+
+
+def test_creators_do_not_see_which_staff_member_registered_their_work(login_as, ids, people):
+    from casework.models import RightsHolder
+
+    people["legal"].name = "Staff Wang Fawu"
+    work = register(db.session.get(RightsHolder, ids["holder_a"]), title="Registered by legal")
+    work.created_by_id = ids["legal"]
+    db.session.commit()
+    page = login_as("creator").get(f"/works/{work.id}")
+    assert page.status_code == 200 and "Registered by legal" in page.get_data(as_text=True)
+    assert "Staff Wang Fawu" not in page.get_data(as_text=True)
+    assert "Staff Wang Fawu" in login_as("legal").get(f"/works/{work.id}").get_data(as_text=True)
