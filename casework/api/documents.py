@@ -15,7 +15,7 @@ from casework.models.documents import DOCUMENT_KINDS, DOCUMENT_STATUSES, SENDING
 from casework.models.works import Work
 from casework.policy import EVERYONE, STAFF, can, get_or_404, visible
 from casework.services import documents as docs
-from casework.services.documents.validation import ValidationFailed, validate_upload
+from casework.services.documents.validation import ValidationFailed, max_bytes, request_limit, validate_upload
 
 DOCUMENT = {"type": "object", "properties": {
     "id": {"type": "integer"}, "kind": {"enum": list(DOCUMENT_KINDS)}, "lang": {"enum": ["zh", "en"]},
@@ -212,6 +212,9 @@ def issue_certificate(work_id: int):
 def validate_pdf():
     if request.mimetype != "multipart/form-data":
         raise ApiError(415, "send multipart/form-data with the PDF in a part named 'file'")
+    request.max_content_length = request_limit(current_app.config)  # anyone may post here: read no more than this
+    if (request.content_length or 0) > request.max_content_length:
+        raise ApiError(413, f"the file is larger than the limit of {max_bytes(current_app.config):,} bytes")
     upload = request.files.get("file")
     if upload is None:
         raise ApiError(400, "send the PDF in a part named 'file'")

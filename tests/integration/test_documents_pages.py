@@ -209,3 +209,23 @@ def test_creators_do_not_see_who_approved_a_document(app, login_as, ids, people)
     assert page.status_code == 200
     assert "Approver Wang Fawu" not in page.get_data(as_text=True)
     assert "Approver Wang Fawu" in login_as("admin").get(f"/documents/{signed.id}").get_data(as_text=True)
+
+
+def _oversized_multipart(size: int) -> bytes:
+    return (b"--BOUND\r\nContent-Disposition: form-data; name=\"file\"; filename=\"big.pdf\"\r\n"
+            b"Content-Type: application/pdf\r\n\r\n%PDF-1.7\n" + b"0" * size + b"\r\n--BOUND--\r\n")
+
+
+def test_public_validation_refuses_an_oversized_upload_before_reading_it(app, client, monkeypatch):
+    """Anyone may post to /validate: a body past VALIDATE_MAX_BYTES must be refused unread, not spooled to disk
+    up to the 2 GiB upload limit first."""
+    monkeypatch.setitem(app.config, "VALIDATE_MAX_BYTES", 100_000)
+    body = _oversized_multipart(3_000_000)
+    for path in ("/api/v1/validate", "/validate"):
+        stream = io.BytesIO(body)
+        resp = client.post(path, input_stream=stream, content_length=len(body),
+                           content_type="multipart/form-data; boundary=BOUND")
+        assert resp.status_code == 413, (path, resp.status_code)
+        assert stream.tell() < 200_000, (path, stream.tell())
+    assert client.post("/api/v1/validate", input_stream=io.BytesIO(body), content_length=len(body),
+                       content_type="multipart/form-data; boundary=BOUND").json["error"]["code"] == "too_large"

@@ -10,9 +10,11 @@ from __future__ import annotations
 import hashlib
 from typing import Any, BinaryIO, Mapping
 
-__all__ = ["ValidationFailed", "validate_upload", "validate_bytes", "DEFAULT_MAX_BYTES"]
+__all__ = ["ValidationFailed", "validate_upload", "validate_bytes", "request_limit", "DEFAULT_MAX_BYTES"]
 
 DEFAULT_MAX_BYTES = 20 * 1024 * 1024
+# Room for the multipart framing (boundaries, part headers, the page form's CSRF field) around the PDF.
+MULTIPART_ALLOWANCE = 64 * 1024
 
 
 class ValidationFailed(ValueError):
@@ -25,6 +27,13 @@ class ValidationFailed(ValueError):
 
 def max_bytes(config: Mapping[str, Any]) -> int:
     return int(config.get("VALIDATE_MAX_BYTES") or DEFAULT_MAX_BYTES)
+
+
+def request_limit(config: Mapping[str, Any]) -> int:
+    """The largest request body the public routes read: the PDF limit plus the multipart framing. The routes set
+    it as the request's max_content_length before parsing, so a larger body is refused (413) unread instead of
+    being spooled to disk up to the app-wide upload limit (MAX_UPLOAD_BYTES) first."""
+    return max_bytes(config) + MULTIPART_ALLOWANCE
 
 
 def validate_upload(stream: BinaryIO, config: Mapping[str, Any]) -> dict:

@@ -17,7 +17,7 @@ from casework.models.works import Work
 from casework.policy import EVERYONE, STAFF, allow, can, get_or_404, visible
 from casework.services import documents as docs
 from casework.services.documents.bulk import BULK_KINDS, MAX_BULK
-from casework.services.documents.validation import ValidationFailed, max_bytes, validate_upload
+from casework.services.documents.validation import ValidationFailed, max_bytes, request_limit, validate_upload
 from casework.web.account import EmptyForm
 from casework.web.documents import KIND_LABELS, LANG_LABELS, STATUS_LABELS, _csrf_ok, bp
 from casework.web.helpers import actor, now, page_args
@@ -166,6 +166,22 @@ def verify(public_id: str):
     if doc is None or not doc.is_signed:
         abort(404)
     return render_template("documents_pages/verify.html", doc=doc, kinds=KIND_LABELS)
+
+
+def _limit_public_upload():
+    """Anyone may post to /validate: cap what is read at the PDF limit before anything parses the body (the CSRF
+    check reads the form first), so a larger upload is a 413 unread instead of spooled to disk up to the
+    app-wide MAX_UPLOAD_BYTES."""
+    if request.endpoint == "documents.validate" and request.method == "POST":
+        request.max_content_length = request_limit(current_app.config)
+        if (request.content_length or 0) > request.max_content_length:
+            abort(413, description=_("The file is larger than the limit of %(limit)s bytes.",
+                                     limit=f"{max_bytes(current_app.config):,}"))
+
+
+@bp.record_once
+def _cap_before_csrf(state):
+    state.app.before_request_funcs.setdefault(None, []).insert(0, _limit_public_upload)
 
 
 @bp.route("/validate", methods=["GET", "POST"])
