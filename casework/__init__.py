@@ -7,12 +7,24 @@ from typing import Any, Mapping, Optional
 
 from flask import Flask, request, session
 from flask_login import current_user
+from werkzeug.exceptions import NotFound
+from werkzeug.routing import IntegerConverter
 
 from casework import config as config_module
 from casework.extensions import babel, csrf, db, login_manager, migrate
 
 __version__ = "0.1.0"
 ROOT = Path(__file__).resolve().parent.parent
+
+
+class DatabaseIdConverter(IntegerConverter):
+    """`<int:...>` in routes: an id beyond a 64-bit integer names no row, so it is a 404, not a database error."""
+
+    def to_python(self, value: str) -> int:
+        number = super().to_python(value)
+        if number > 2**63 - 1:
+            raise NotFound()  # not a ValidationError: that would turn into a misleading 405 on some paths
+        return number
 
 
 def create_app(overrides: Optional[Mapping[str, Any]] = None) -> Flask:
@@ -45,6 +57,7 @@ def create_app(overrides: Optional[Mapping[str, Any]] = None) -> Flask:
 
     from casework import api, cli, web
 
+    app.url_map.converters["int"] = DatabaseIdConverter
     web.register(app)
     api.register(app)
     cli.register(app)

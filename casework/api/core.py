@@ -23,6 +23,8 @@ from casework.services.actor import Actor
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 MAX_PER_PAGE = 200
+MAX_PAGE = 1_000_000
+LARGEST_INTEGER = 2**63 - 1  # what the database can store or compare with; ids and amounts fit well inside
 
 
 class ApiError(HTTPException):
@@ -108,6 +110,11 @@ def json_body(schema: Optional[dict] = None) -> Any:
     data = request.get_json(silent=True)
     if data is None:
         raise ApiError(400, "the request body is not valid JSON")
+    too_large = list(_oversized_integers(data))
+    if too_large:
+        details = [{"field": f or "(body)", "message": "this number is too large"} for f in too_large[:50]]
+        raise ApiError(422, "the request is not valid: " + "; ".join(
+            f"{d['field']}: {d['message']}" for d in details[:3]), details)
     if schema is not None:
         validator = jsonschema.Draft202012Validator(schema, format_checker=jsonschema.FormatChecker())
         errors = sorted(validator.iter_errors(data), key=lambda e: list(e.absolute_path))
@@ -119,14 +126,26 @@ def json_body(schema: Optional[dict] = None) -> Any:
     return data
 
 
+def _oversized_integers(value: Any, path: str = ""):
+    if isinstance(value, int) and not isinstance(value, bool):
+        if abs(value) > LARGEST_INTEGER:
+            yield path
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield from _oversized_integers(item, f"{path}/{key}" if path else str(key))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from _oversized_integers(item, f"{path}/{index}" if path else str(index))
+
+
 def page_params() -> tuple[int, int]:
     try:
         page = int(request.args.get("page", 1))
         per_page = int(request.args.get("per_page", 50))
     except ValueError:
         raise ApiError(400, "page and per_page must be whole numbers") from None
-    if page < 1 or per_page < 1 or per_page > MAX_PER_PAGE:
-        raise ApiError(400, f"page must be >= 1 and per_page between 1 and {MAX_PER_PAGE}")
+    if page < 1 or page > MAX_PAGE or per_page < 1 or per_page > MAX_PER_PAGE:
+        raise ApiError(400, f"page must be between 1 and {MAX_PAGE} and per_page between 1 and {MAX_PER_PAGE}")
     return page, per_page
 
 
@@ -147,7 +166,7 @@ def not_found(what: str = "not found") -> None:
 
 
 PAGE_QUERY = {
-    "page": {"type": "integer", "minimum": 1, "description": "page number, from 1"},
+    "page": {"type": "integer", "minimum": 1, "maximum": MAX_PAGE, "description": "page number, from 1"},
     "per_page": {"type": "integer", "minimum": 1, "maximum": MAX_PER_PAGE},
 }
 

@@ -23,7 +23,7 @@ from casework.policy import EVERYONE, STAFF, allow, can, get_or_404, visible
 from casework.services import cases as case_service
 from casework.services import deadlines as deadline_service
 from casework.web.account import EmptyForm
-from casework.web.helpers import actor, now, page_args
+from casework.web.helpers import actor, now, page_args, row_id
 from casework.workflow import WorkflowError, move_options, transition
 
 bp = Blueprint("cases", __name__)
@@ -86,7 +86,7 @@ def _user_choices(roles: tuple[str, ...]):
 
 def _list_filters() -> dict:
     args = request.args
-    f = {"stage": args.get("stage", ""), "owner": args.get("owner", type=int), "priority": args.get("priority", ""),
+    f = {"stage": args.get("stage", ""), "owner": args.get("owner", type=row_id), "priority": args.get("priority", ""),
          "tag": args.get("tag", "").strip().lower(), "q": args.get("q", "").strip(), "open": args.get("open", "")}
     if f["stage"] not in STAGES:
         f["stage"] = ""

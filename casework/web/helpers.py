@@ -28,9 +28,25 @@ def safe_next(target: str | None, default: str) -> str:
     return target
 
 
+def row_id(value: str) -> int:
+    """`request.args.get(name, type=row_id)`: a filter's id, or the default when it is not one a row can have."""
+    number = int(value)
+    if not 0 < number <= 2**63 - 1:
+        raise ValueError("not an id")
+    return number
+
+
+def day_count(value: str) -> int:
+    """`request.args.get(name, type=day_count)`: a number of days a date can go back (at most a century)."""
+    number = int(value)
+    if not 0 < number <= 36500:
+        raise ValueError("not a number of days")
+    return number
+
+
 def page_args(default_per_page: int = 50, max_per_page: int = 200) -> tuple[int, int]:
     try:
-        page = max(1, int(request.args.get("page", 1)))
+        page = min(1_000_000, max(1, int(request.args.get("page", 1))))
     except ValueError:
         page = 1
     try:

@@ -17,7 +17,7 @@ from casework.models.monitoring import (INFRINGER_KINDS, NOTICE_FORMATS, TAKEDOW
 from casework.policy import STAFF, allow, get_or_404
 from casework.services import monitoring
 from casework.web.account import EmptyForm
-from casework.web.helpers import actor, now, page_args
+from casework.web.helpers import actor, now, page_args, row_id
 
 bp = Blueprint("monitoring", __name__)
 
@@ -177,7 +177,7 @@ def edit_platform(platform_id: int | None = None):
 @allow(*STAFF)
 def licences():
     form = LicenceForm()
-    work_filter = request.args.get("work_id", type=int)
+    work_filter = request.args.get("work_id", type=row_id)
     if request.method == "GET" and work_filter:
         form.work_id.data = work_filter
     status = 200

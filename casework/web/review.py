@@ -24,7 +24,7 @@ from casework.models.cases import Case
 from casework.models.monitoring import DETECTION_SOURCES, DISMISS_REASONS, Detection, Infringer, Platform
 from casework.policy import STAFF, allow
 from casework.services import detections as detection_service
-from casework.web.helpers import actor, now, page_args, safe_next
+from casework.web.helpers import actor, now, day_count, page_args, row_id, safe_next
 
 bp = Blueprint("review", __name__)
 
@@ -219,8 +219,8 @@ def _preview(items: list[dict], problems: list[dict]) -> dict:
 
 def _queue_filters() -> dict:
     args = request.args
-    f = {"work_id": args.get("work_id", type=int), "platform_id": args.get("platform_id", type=int),
-         "source": args.get("source", ""), "age": args.get("age", type=int), "min_score": args.get("min_score", ""),
+    f = {"work_id": args.get("work_id", type=row_id), "platform_id": args.get("platform_id", type=row_id),
+         "source": args.get("source", ""), "age": args.get("age", type=day_count), "min_score": args.get("min_score", ""),
          "licensed": args.get("licensed", ""), "sort": args.get("sort", "detected_at"), "dir": args.get("dir", "desc")}
     if f["source"] not in DETECTION_SOURCES:
         f["source"] = ""

@@ -1,0 +1,68 @@
+"""Numbers too large for the database (ids in paths and bodies, page numbers) are a clear 4xx, never a 500."""
+from __future__ import annotations
+
+import pytest
+
+from casework.extensions import db
+from tests.case_factories import case_at, make_work
+
+HUGE = 2**63  # one past the largest 64-bit integer: SQLite cannot even bind it
+
+
+@pytest.fixture
+def case(ids, people):
+    made = case_at("review", [make_work(ids["holder_a"], "Poster A")], counsel=people["counsel"])
+    db.session.commit()
+    return made
+
+
+@pytest.mark.parametrize("path", [
+    f"/api/v1/cases/{HUGE}", f"/api/v1/cases/{HUGE}/documents", f"/api/v1/evidence/{HUGE}",
+    f"/api/v1/documents/{10**30}", f"/api/v1/works/{HUGE}",
+])
+def test_huge_ids_in_api_paths_are_404(client, token_for, path):
+    response = client.get(path, headers=token_for("legal"))
+    assert response.status_code == 404 and response.is_json
+
+
+def test_huge_ids_in_api_writes_are_404_and_change_nothing(client, token_for):
+    headers = token_for("legal")
+    assert client.patch(f"/api/v1/cases/{HUGE}", json={"priority": "high"}, headers=headers).status_code == 404
+    assert client.post(f"/api/v1/cases/{HUGE}/captures", json={"url": "https://a.example/"},
+                       headers=headers).status_code == 404
+
+
+def test_huge_ids_in_page_paths_are_404(login_as):
+    page = login_as("legal")
+    assert page.get(f"/cases/{HUGE}").status_code == 404
+
+
+@pytest.mark.parametrize("field", ["owner", "counsel"])
+def test_huge_user_id_in_case_patch_is_422_and_nothing_changes(client, token_for, case, people, field):
+    response = client.patch(f"/api/v1/cases/{case.id}", json={field: HUGE, "priority": "high"},
+                            headers=token_for("legal"))
+    assert response.status_code == 422 and response.json["error"]["details"][0]["field"] == field
+    body = client.get(f"/api/v1/cases/{case.id}", headers=token_for("legal")).json
+    assert body["priority"] != "high" and body["counsel"]["email"] == "counsel@test.example"
+
+
+def test_huge_integer_nested_in_a_batch_is_422_naming_it(client, token_for):
+    response = client.post("/api/v1/detections", json={"detections": [{"work_id": -HUGE, "url": "https://a.example/"}]},
+                           headers=token_for("legal"))
+    assert response.status_code == 422 and response.json["error"]["details"][0]["field"] == "detections/0/work_id"
+
+
+@pytest.mark.parametrize("path", ["/api/v1/cases", "/api/v1/cases/{id}/documents", "/api/v1/cases/{id}/evidence"])
+def test_huge_page_numbers_are_400(client, token_for, case, path):
+    response = client.get(path.format(id=case.id) + "?page=99999999999999999999", headers=token_for("legal"))
+    assert response.status_code == 400 and "page" in response.json["error"]["message"]
+
+
+def test_huge_page_numbers_on_pages_show_an_empty_page(login_as):
+    assert login_as("legal").get("/cases?page=99999999999999999999").status_code == 200
+
+
+@pytest.mark.parametrize("url", [f"/cases?owner={HUGE}", f"/review?work_id={HUGE}&platform_id={HUGE}&age={HUGE}",
+                                 f"/licences?work_id={HUGE}"])
+def test_huge_numbers_in_page_filters_do_not_break_the_page(login_as, url):
+    assert login_as("legal").get(url).status_code == 200
