@@ -218,6 +218,15 @@ def _font_config() -> Any:
     return config
 
 
+def _inline_only_fetcher():
+    """WeasyPrint's resource loader, limited to data: URLs: documents and reports are self-contained, and
+    anything else (file:// attachments or images, http to internal addresses) would let a template read the
+    server's files into a signed PDF or reach the network past the outbound guard."""
+    from weasyprint.urls import URLFetcher
+
+    return URLFetcher(allowed_protocols=("data",), allow_redirects=False)
+
+
 def render_pdf(html: str, *, base_url: Optional[str] = None) -> bytes:
     """PDF/A-3u bytes of ``html``, every font embedded (subset); RenderError if WeasyPrint fails.
 
@@ -228,7 +237,8 @@ def render_pdf(html: str, *, base_url: Optional[str] = None) -> bytes:
     if not isinstance(html, str) or not html.strip():
         raise RenderError("nothing to render: empty HTML")
     try:
-        document = weasyprint.HTML(string=html, base_url=base_url).render(font_config=_font_config())
+        document = weasyprint.HTML(string=html, base_url=base_url, url_fetcher=_inline_only_fetcher()).render(
+            font_config=_font_config())
         return document.write_pdf(pdf_variant="pdf/a-3u")
     except Exception as exc:  # WeasyPrint raises many types; the caller needs one
         raise RenderError(f"PDF rendering failed: {type(exc).__name__}: {exc}") from exc

@@ -141,3 +141,25 @@ def test_signature_box_geometry() -> None:
 def test_render_pdf_refuses_empty_html() -> None:
     with pytest.raises(RenderError):
         render_pdf("   ")
+
+
+@pytest.mark.skipif(not (shutil.which("pdfdetach") and shutil.which("pdfimages")), reason="poppler-utils missing")
+def test_rendering_fetches_nothing_but_inline_data(tmp_path: Path) -> None:
+    """An admin-edited template (or anything that reaches the HTML) must not make WeasyPrint read server files
+    (embedded as PDF attachments: the signing key, the secret key) or fetch URLs (SSRF); documents are
+    self-contained, so only data: URLs load."""
+    from casework.documents import template_source
+
+    secret = tmp_path / "secret.txt"
+    secret.write_text("server secret 42")
+    png = ("data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5"
+           "ErkJggg==")
+    extra = (f'<link rel="attachment" href="file://{secret}"><a rel="attachment" href="file://{secret}">x</a>'
+             f'<img src="file://{secret}"><img src="http://render-probe.invalid/x.png"><img src="{png}" alt="inline">')
+    head, end, tail = template_source("cease_desist", "en").rpartition("{% endblock %}")
+    source = head + extra + end + tail
+    path = tmp_path / "doc.pdf"
+    path.write_bytes(render_document("cease_desist", "en", sample_context("cease_desist", "en"), source))
+    assert "0 embedded files" in _run("pdfdetach", "-list", str(path))
+    assert "server secret 42" not in _run("pdftotext", str(path), "-")
+    assert len(_run("pdfimages", "-list", str(path)).strip().splitlines()) >= 3  # header lines + the inline image
