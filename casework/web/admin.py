@@ -169,7 +169,7 @@ def audit_log():
         stmt = stmt.where(AuditEntry.object_type == filters["object_type"])
     if filters["object_id"]:
         stmt = stmt.where(AuditEntry.object_id == filters["object_id"])
-    if filters["days"].isdigit():
+    if filters["days"].isascii() and filters["days"].isdigit() and 0 < int(filters["days"]) <= 36500:
         stmt = stmt.where(AuditEntry.at >= datetime.now(timezone.utc) - timedelta(days=int(filters["days"])))
     total = db.session.scalar(select(func.count()).select_from(stmt.subquery()))
     rows = db.session.scalars(

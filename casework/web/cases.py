@@ -23,7 +23,7 @@ from casework.policy import EVERYONE, STAFF, allow, can, get_or_404, visible
 from casework.services import cases as case_service
 from casework.services import deadlines as deadline_service
 from casework.web.account import EmptyForm
-from casework.web.helpers import actor, now, page_args, row_id
+from casework.web.helpers import LARGEST_ID, actor, now, page_args, row_id
 from casework.workflow import WorkflowError, move_options, transition
 
 bp = Blueprint("cases", __name__)
@@ -48,7 +48,7 @@ class AssignForm(FlaskForm):
     counsel = SelectField(_l("Outside counsel"), coerce=int)
     priority = SelectField(_l("Priority"), choices=[(p, PRIORITY_LABELS[p]) for p in PRIORITIES])
     tags = StringField(_l("Tags (comma-separated)"), validators=[Length(max=1100)])
-    infringer = IntegerField(_l("Infringer id"), validators=[Optional(), NumberRange(min=1)])
+    infringer = IntegerField(_l("Infringer id"), validators=[Optional(), NumberRange(min=1, max=LARGEST_ID)])
 
 
 class NoteForm(FlaskForm):
@@ -60,7 +60,7 @@ class UrlForm(FlaskForm):
 
 
 class WorkForm(FlaskForm):
-    work_id = IntegerField(_l("Work id"), validators=[DataRequired(), NumberRange(min=1)])
+    work_id = IntegerField(_l("Work id"), validators=[DataRequired(), NumberRange(min=1, max=LARGEST_ID)])
 
 
 class DeadlineForm(FlaskForm):
@@ -71,9 +71,9 @@ class DeadlineForm(FlaskForm):
 
 class NewCaseForm(FlaskForm):
     title = StringField(_l("Title"), validators=[DataRequired(), Length(max=300)])
-    work_id = IntegerField(_l("Work id"), validators=[DataRequired(), NumberRange(min=1)])
+    work_id = IntegerField(_l("Work id"), validators=[DataRequired(), NumberRange(min=1, max=LARGEST_ID)])
     url = StringField(_l("Infringing URL"), validators=[DataRequired(), Length(max=4096)])
-    infringer = IntegerField(_l("Infringer id (optional)"), validators=[Optional(), NumberRange(min=1)])
+    infringer = IntegerField(_l("Infringer id (optional)"), validators=[Optional(), NumberRange(min=1, max=LARGEST_ID)])
     priority = SelectField(_l("Priority"), choices=[(p, PRIORITY_LABELS[p]) for p in PRIORITIES], default="normal")
 
 

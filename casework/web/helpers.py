@@ -28,16 +28,23 @@ def safe_next(target: str | None, default: str) -> str:
     return target
 
 
+LARGEST_ID = 2**63 - 1
+
+
 def row_id(value: str) -> int:
     """`request.args.get(name, type=row_id)`: a filter's id, or the default when it is not one a row can have."""
+    if not (value.isascii() and value.isdigit()):
+        raise ValueError("not an id")
     number = int(value)
-    if not 0 < number <= 2**63 - 1:
+    if not 0 < number <= LARGEST_ID:
         raise ValueError("not an id")
     return number
 
 
 def day_count(value: str) -> int:
     """`request.args.get(name, type=day_count)`: a number of days a date can go back (at most a century)."""
+    if not (value.isascii() and value.isdigit()):
+        raise ValueError("not a number of days")
     number = int(value)
     if not 0 < number <= 36500:
         raise ValueError("not a number of days")

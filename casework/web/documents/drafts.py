@@ -243,7 +243,7 @@ def send(document_id: int):
     note = request.form.get("note", "")
 
     def run(doc):
-        if days and not days.isdigit():
+        if days and not (days.isascii() and days.isdigit() and len(days) <= 4):
             raise docs.DocumentError(_("The response time is a number of days."), "response_days")
         response_days = int(days) if days else None
         if channel == "email":

@@ -20,7 +20,7 @@ from casework.services.documents.bulk import BULK_KINDS, MAX_BULK
 from casework.services.documents.validation import ValidationFailed, max_bytes, request_limit, validate_upload
 from casework.web.account import EmptyForm
 from casework.web.documents import KIND_LABELS, LANG_LABELS, STATUS_LABELS, _csrf_ok, bp
-from casework.web.helpers import actor, now, page_args
+from casework.web.helpers import LARGEST_ID, actor, now, page_args
 
 # --- the documents list and bulk ------------------------------------------------------------------
 
@@ -48,7 +48,7 @@ def bulk():
     stage = stage if stage in STAGES else ""
     if request.method == "POST" and _csrf_ok():
         raw = request.form.getlist("case")
-        ids = [int(r) for r in raw if r.isdigit()]
+        ids = [int(r) if r.isascii() and r.isdigit() and int(r) <= LARGEST_ID else -1 for r in raw]  # -1: none
         visible_ids = set(db.session.scalars(visible(current_user, "case", select(Case.id).where(Case.id.in_(ids))))) \
             if ids else set()
         try:
@@ -130,7 +130,10 @@ def edit_template(kind: str, lang: str):
     if request.method == "POST" and _csrf_ok():
         if request.form.get("activate", "").isdigit():
             try:
-                docs.activate_template(kind, lang, int(request.form["activate"]), actor=actor(), now=now())
+                version = request.form["activate"]
+                if not (version.isascii() and len(version) <= 9):
+                    raise docs.DocumentError(_("There is no such version."), "activate")
+                docs.activate_template(kind, lang, int(version), actor=actor(), now=now())
             except docs.DocumentError as exc:
                 db.session.rollback()
                 flash(str(exc), "error")
