@@ -6,7 +6,7 @@ from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from casework.api.core import PAGE_QUERY, ApiError, actor, endpoint, json_body, page_schema, paginate
+from casework.api.core import PAGE_QUERY, ApiError, actor, endpoint, json_body, page_schema, paginate, whole_number
 from casework.case_sections import json_sections
 from casework.extensions import db
 from casework.models import User, utcnow
@@ -129,7 +129,7 @@ def list_cases():
         stmt = stmt.where(Case.priority == priority)
     if request.args.get("owner"):
         try:
-            stmt = stmt.where(Case.owner_id == int(request.args["owner"]))
+            stmt = stmt.where(Case.owner_id == whole_number(request.args["owner"]))
         except ValueError:
             raise ApiError(400, "owner must be a user id") from None
     if request.args.get("tag"):

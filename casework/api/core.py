@@ -138,6 +138,13 @@ def _oversized_integers(value: Any, path: str = ""):
             yield from _oversized_integers(item, f"{path}/{index}" if path else str(index))
 
 
+def whole_number(raw: str) -> int:
+    """A query or form value as an id or count the database can hold; ValueError otherwise (e.g. "²", 2**64)."""
+    if not (raw.isascii() and raw.isdigit()) or int(raw) > LARGEST_INTEGER:
+        raise ValueError(f"{raw!r} is not a whole number the database can hold")
+    return int(raw)
+
+
 def page_params() -> tuple[int, int]:
     try:
         page = int(request.args.get("page", 1))

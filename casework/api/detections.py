@@ -6,7 +6,7 @@ from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from casework.api.core import PAGE_QUERY, ApiError, actor, endpoint, json_body, page_schema, paginate
+from casework.api.core import PAGE_QUERY, ApiError, actor, endpoint, json_body, page_schema, paginate, whole_number
 from casework.extensions import db
 from casework.models import utcnow
 from casework.models.cases import Case
@@ -84,7 +84,7 @@ def list_detections():
     for arg, column in (("work_id", Detection.work_id), ("platform_id", Detection.platform_id)):
         if request.args.get(arg):
             try:
-                stmt = stmt.where(column == int(request.args[arg]))
+                stmt = stmt.where(column == whole_number(request.args[arg]))
             except ValueError:
                 raise ApiError(400, f"{arg} must be a whole number") from None
     stmt = stmt.order_by(Detection.detected_at.desc(), Detection.id.desc())

@@ -10,7 +10,7 @@ from typing import Callable, TypeVar
 from flask import Response, request
 from sqlalchemy.exc import OperationalError
 
-from casework.api.core import ApiError, endpoint
+from casework.api.core import ApiError, endpoint, whole_number
 from casework.extensions import db
 from casework.models import utcnow
 from casework.services import ledger
@@ -82,9 +82,10 @@ def _int_arg(name: str, default=None) -> int:
         if default is None:
             raise ApiError(400, f"give ?{name}= (a tree size)")
         return default
-    if not raw.isdigit():
-        raise ApiError(400, f"{name} must be a whole number")
-    return int(raw)
+    try:
+        return whole_number(raw)
+    except ValueError:
+        raise ApiError(400, f"{name} must be a whole number") from None
 
 
 @endpoint("/ledger/consistency", public=True, response_schema=CONSISTENCY, tags=("ledger",),

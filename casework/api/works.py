@@ -7,7 +7,7 @@ from flask import request, send_file
 from flask_login import current_user
 from sqlalchemy import select
 
-from casework.api.core import PAGE_QUERY, ApiError, actor, endpoint, page_schema, paginate
+from casework.api.core import PAGE_QUERY, ApiError, actor, endpoint, page_schema, paginate, whole_number
 from casework.extensions import db
 from casework.models import RightsHolder, utcnow
 from casework.models.works import WORK_KINDS, Work, WorkFile
@@ -52,10 +52,12 @@ def _holder(problems: list) -> RightsHolder | None:
             return current_user.rights_holder
         problems.append({"field": "rights_holder", "message": "give the rights holder's id"})
         return None
-    if not raw.isdigit():
+    try:
+        holder_id = whole_number(raw)
+    except ValueError:
         problems.append({"field": "rights_holder", "message": f"{raw!r} is not an id"})
         return None
-    holder = db.session.get(RightsHolder, int(raw))
+    holder = db.session.get(RightsHolder, holder_id)
     if holder is None or not can(current_user, "rights_holder.view", holder):
         if current_user.role == "creator":
             raise ApiError(403, "creators register works for their own rights holder only")
@@ -121,9 +123,10 @@ def list_works():
         stmt = stmt.where(Work.kind == kind)
     holder = request.args.get("rights_holder")
     if holder:
-        if not holder.isdigit():
-            raise ApiError(400, "rights_holder must be an id")
-        stmt = stmt.where(Work.rights_holder_id == int(holder))
+        try:
+            stmt = stmt.where(Work.rights_holder_id == whole_number(holder))
+        except ValueError:
+            raise ApiError(400, "rights_holder must be an id") from None
     q = (request.args.get("q") or "").strip()
     if q:
         stmt = stmt.where(Work.title.ilike(f"%{q}%"))

@@ -1,6 +1,8 @@
 """Numbers too large for the database (ids in paths and bodies, page numbers) are a clear 4xx, never a 500."""
 from __future__ import annotations
 
+import io
+
 import pytest
 
 from casework.extensions import db
@@ -66,3 +68,25 @@ def test_huge_page_numbers_on_pages_show_an_empty_page(login_as):
                                  f"/licences?work_id={HUGE}"])
 def test_huge_numbers_in_page_filters_do_not_break_the_page(login_as, url):
     assert login_as("legal").get(url).status_code == 200
+
+
+@pytest.mark.parametrize("query", [f"/api/v1/cases?owner={HUGE}", f"/api/v1/detections?work_id={HUGE}",
+                                   "/api/v1/detections?platform_id=\u00b2", f"/api/v1/works?rights_holder={HUGE}",
+                                   "/api/v1/works?rights_holder=\u00b2", "/api/v1/ledger/consistency?from=\u00b2&to=2",
+                                   f"/api/v1/ledger/consistency?from=1&to={HUGE}"])
+def test_impossible_numbers_in_api_queries_are_400(client, token_for, query):
+    response = client.get(query, headers=token_for("legal"))
+    assert response.status_code == 400 and response.is_json
+
+
+@pytest.mark.parametrize("holder", [str(HUGE), "\u00b2"])
+def test_registering_a_work_for_an_impossible_holder_id_is_422_and_stores_nothing(client, token_for, holder):
+    from casework.models.works import Work
+    from sqlalchemy import func, select
+
+    before = db.session.scalar(select(func.count()).select_from(Work))
+    response = client.post("/api/v1/works", data={"title": "T", "kind": "image", "rights_holder": holder,
+                                                  "file": (io.BytesIO(b"\x89PNG\r\n\x1a\n" + b"0" * 64), "a.png")},
+                           headers=token_for("legal"), content_type="multipart/form-data")
+    assert response.status_code == 422 and response.json["error"]["details"][0]["field"] == "rights_holder"
+    assert db.session.scalar(select(func.count()).select_from(Work)) == before
