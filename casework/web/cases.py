@@ -105,12 +105,13 @@ def index():
         ids = ids.where(Case.stage == f["stage"])
     elif f["open"] == "1":
         ids = ids.where(Case.stage != "closed")
-    if f["owner"]:
-        ids = ids.where(Case.owner_id == f["owner"])
-    if f["priority"]:
-        ids = ids.where(Case.priority == f["priority"])
-    if f["tag"]:
-        ids = ids.where(Case.id.in_(select(CaseTag.case_id).where(CaseTag.tag == f["tag"])))
+    if current_user.role != "creator":  # owner, priority and tags are not shown to creators: nor filtered on
+        if f["owner"]:
+            ids = ids.where(Case.owner_id == f["owner"])
+        if f["priority"]:
+            ids = ids.where(Case.priority == f["priority"])
+        if f["tag"]:
+            ids = ids.where(Case.id.in_(select(CaseTag.case_id).where(CaseTag.tag == f["tag"])))
     if f["q"]:
         ids = ids.where(func.lower(Case.title).like(f"%{f['q'].lower()}%"))
     total = db.session.scalar(select(func.count()).select_from(ids.subquery()))

@@ -110,6 +110,17 @@ def test_deadlines_page_by_role(login_as, setup):
     assert "Reply to our letter" in login_as("creator2").get("/deadlines").get_data(as_text=True)
 
 
+def test_creators_cannot_probe_internal_fields_with_list_filters(login_as, setup, ids):
+    """Tags, priority and owner are internal: a creator's filter on them must not narrow the list (an oracle)."""
+    creator = login_as("creator")
+    for query in ("tag=film", "tag=no-such-tag", "priority=high", "priority=low", f"owner={ids['legal']}",
+                  f"owner={ids['admin']}"):
+        assert "Case on A" in creator.get(f"/cases?{query}").get_data(as_text=True), query
+    legal = login_as("legal")
+    assert "Case on A" not in legal.get("/cases?tag=no-such-tag").get_data(as_text=True)
+    assert "Case on A" in legal.get("/cases?tag=film").get_data(as_text=True)
+
+
 def test_deadlines_page_does_not_name_staff_to_creators(login_as, setup, people, ids):
     people["legal"].name = "Staff Wang Fawu"
     deadlines.create(kind="response", title="Answer due", due_at=NOW + timedelta(days=3), case=setup["other"],
