@@ -106,10 +106,13 @@ def _load_case(case_id: int) -> Case:
     return case
 
 
-def summary_json(case: Case) -> dict:
-    return {"id": case.id, "title": case.title, "stage": case.stage, "priority": case.priority,
+def summary_json(case: Case, *, redacted: bool = False) -> dict:
+    data = {"id": case.id, "title": case.title, "stage": case.stage, "priority": case.priority,
             "opened_at": rfc3339(case.opened_at), "closed_at": rfc3339(case.closed_at),
             "infringer_id": case.infringer_id}
+    if redacted:  # creators: the priority is internal, as in case_json
+        del data["priority"]
+    return data
 
 
 @endpoint("/cases", roles=EVERYONE, summary="Cases this user may see (filter by stage, owner, priority, tag)",
@@ -118,11 +121,14 @@ def summary_json(case: Case) -> dict:
           response_schema=page_schema(CASE_SUMMARY), tags=("cases",))
 def list_cases():
     stmt = visible(current_user, "case", select(Case)).order_by(Case.opened_at.desc(), Case.id.desc())
+    redacted = current_user.role == "creator"
     stage, priority = request.args.get("stage"), request.args.get("priority")
     if stage:
         if stage not in STAGES:
             raise ApiError(400, f"stage must be one of {', '.join(STAGES)}")
         stmt = stmt.where(Case.stage == stage)
+    if redacted:  # owner, priority and tags are not shown to creators: nor filtered on (no oracle)
+        return paginate(stmt, lambda case: summary_json(case, redacted=True))
     if priority:
         if priority not in PRIORITIES:
             raise ApiError(400, f"priority must be one of {', '.join(PRIORITIES)}")

@@ -57,6 +57,21 @@ def test_creators_see_cases_on_their_works_redacted(client, token_for, setup):
         [setup["other"].id]
 
 
+def test_creators_case_list_carries_no_internal_fields_and_ignores_filters_on_them(client, token_for, setup, ids):
+    case_service.assign(setup["mine"], tags=["repeat"], priority="urgent", actor=system(), now=NOW)
+    db.session.commit()
+    headers = token_for("creator")
+    listed = client.get("/api/v1/cases", headers=headers).json["items"]
+    assert [c["id"] for c in listed] == [setup["mine"].id] and "priority" not in listed[0]
+    for query in ("tag=repeat", "tag=no-such-tag", "priority=urgent", "priority=low", f"owner={ids['legal']}",
+                  f"owner={ids['admin']}"):
+        found = client.get(f"/api/v1/cases?{query}", headers=headers).json
+        assert [c["id"] for c in found["items"]] == [setup["mine"].id], query
+    staff = client.get("/api/v1/cases?priority=urgent", headers=token_for("legal")).json["items"]
+    assert [c["id"] for c in staff] == [setup["mine"].id] and staff[0]["priority"] == "urgent"
+    assert client.get("/api/v1/cases?tag=no-such-tag", headers=token_for("legal")).json["total"] == 0
+
+
 def test_list_filters(client, token_for, setup):
     headers = token_for("admin")
     assert client.get("/api/v1/cases?stage=letter", headers=headers).json["total"] == 1
