@@ -64,6 +64,12 @@ def deadline_json(d: Deadline, now) -> dict:
             "escalated_at": rfc3339(d.escalated_at), "done_at": rfc3339(d.done_at)}
 
 
+def _without_owner(deadline: dict) -> dict:
+    """A deadline as creators see it: who on the staff owns it is internal (like the case's owner)."""
+    deadline.pop("owner_id", None)
+    return deadline
+
+
 def case_json(case: Case, user) -> dict:
     """The case as this user may see it: creators get no internal fields, only staff get notes."""
     internal = can(user, "case.internal", case)
@@ -84,8 +90,9 @@ def case_json(case: Case, user) -> dict:
                   "last_checked_at": rfc3339(u.last_checked_at), "removed_at": rfc3339(u.removed_at)}
                  for u in case.urls],
         "platforms": list(platforms.values()),
-        "deadlines": [deadline_json(d, now) for d in db.session.scalars(
-            select(Deadline).where(Deadline.case_id == case.id).order_by(Deadline.due_at))],
+        "deadlines": [_without_owner(deadline_json(d, now)) if redacted else deadline_json(d, now)
+                      for d in db.session.scalars(
+                          select(Deadline).where(Deadline.case_id == case.id).order_by(Deadline.due_at))],
         "timeline": [event_json(e, redacted=redacted) for e in case_service.timeline(case)],
         "counsel": _person(case.counsel) if not redacted else None,
     }

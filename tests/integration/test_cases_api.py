@@ -72,6 +72,20 @@ def test_creators_case_list_carries_no_internal_fields_and_ignores_filters_on_th
     assert client.get("/api/v1/cases?tag=no-such-tag", headers=token_for("legal")).json["total"] == 0
 
 
+def test_creators_do_not_learn_who_owns_a_deadline(client, token_for, setup, people):
+    from datetime import timedelta
+
+    from casework.services import deadlines
+
+    deadlines.create(kind="response", title="Reply due", due_at=NOW + timedelta(days=3), case=setup["mine"],
+                     owner=people["legal"], actor=system(), now=NOW)
+    db.session.commit()
+    body = get(client, token_for("creator"), setup["mine"]).json
+    assert [d["title"] for d in body["deadlines"]] == ["Reply due"]
+    assert all("owner_id" not in d for d in body["deadlines"])
+    assert get(client, token_for("legal"), setup["mine"]).json["deadlines"][0]["owner_id"] == people["legal"].id
+
+
 def test_list_filters(client, token_for, setup):
     headers = token_for("admin")
     assert client.get("/api/v1/cases?stage=letter", headers=headers).json["total"] == 1
