@@ -22,7 +22,9 @@ def configure_engine_events() -> None:
     between, SQLite cannot upgrade the stale snapshot and fails at once with "database is locked",
     without waiting for the busy timeout. IMMEDIATE waits its turn instead. Reading requests and
     background work keep the deferred BEGIN: in WAL mode readers never wait for the writer, so a
-    long task does not freeze the pages that poll it.
+    long task does not freeze the pages that poll it. A GET view that records something (a custody
+    row for a view or download, a notification read) says so with `@writes_on_read` and begins
+    IMMEDIATE too.
     """
     global _installed
     if _installed:
@@ -46,10 +48,21 @@ def configure_engine_events() -> None:
             conn.exec_driver_sql("BEGIN IMMEDIATE" if _request_may_write() else "BEGIN")
 
 
-def _request_may_write() -> bool:
-    from flask import has_request_context, request
+def writes_on_read(view):
+    """Mark a GET view that writes (put it right above the `def`, under the access decorator)."""
+    view.writes_on_read = True
+    return view
 
-    return has_request_context() and request.method not in ("GET", "HEAD", "OPTIONS")
+
+def _request_may_write() -> bool:
+    from flask import current_app, has_request_context, request
+
+    if not has_request_context():
+        return False
+    if request.method not in ("GET", "HEAD", "OPTIONS"):
+        return True
+    view = current_app.view_functions.get(request.endpoint or "")
+    return bool(getattr(view, "writes_on_read", False))
 
 
 def running_under_cli() -> bool:

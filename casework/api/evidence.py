@@ -13,6 +13,7 @@ from sqlalchemy import select
 
 from casework.api.core import PAGE_QUERY, ApiError, actor, endpoint, json_body, page_schema, paginate
 from casework.case_sections import json_section
+from casework.database import writes_on_read
 from casework.extensions import db
 from casework.models import utcnow
 from casework.models.cases import Case
@@ -176,6 +177,7 @@ def list_evidence(case_id: int):
 @endpoint("/evidence/<int:item_id>", roles=TEAM, response_schema=ITEM, tags=("evidence",),
           summary="An evidence item: status (pending, done, failed with error), kind, sha256, deposit_index, "
                   "captured_at, url (recorded in the chain of custody)")
+@writes_on_read
 def get_evidence(item_id: int):
     item = _item(item_id)
     evidence_service.record_custody(item, "view", who=actor(), now=utcnow(), user_agent=_agent())
@@ -185,6 +187,7 @@ def get_evidence(item_id: int):
 
 @endpoint("/evidence/<int:item_id>/download", roles=TEAM, response_kind="application/octet-stream",
           tags=("evidence",), summary="The stored file (a capture's WARC); recorded in the chain of custody")
+@writes_on_read
 def download_evidence(item_id: int):
     item = _item(item_id)
     try:
@@ -228,6 +231,7 @@ def get_bundle(bundle_id: int):
 
 @endpoint("/bundles/<int:bundle_id>/download", roles=TEAM, response_kind="application/zip", tags=("evidence",),
           summary="The bundle ZIP (each item's download is recorded in its chain of custody)")
+@writes_on_read
 def download_bundle(bundle_id: int):
     bundle = _bundle(bundle_id)
     try:

@@ -19,6 +19,7 @@ from wtforms import DateField, IntegerField, SelectField, StringField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from casework.case_sections import page_section
+from casework.database import writes_on_read
 from casework.extensions import db
 from casework.models.cases import Case
 from casework.models.evidence import Bundle, EvidenceItem, ShareLink
@@ -159,6 +160,7 @@ def upload(case_id: int):
 
 @bp.route("/evidence/<int:item_id>")
 @allow(*TEAM)
+@writes_on_read
 def item(item_id: int):
     row = get_or_404(EvidenceItem, item_id, "evidence.view")
     evidence_service.record_custody(row, "view", who=actor(), now=now(), user_agent=_agent())
@@ -169,6 +171,7 @@ def item(item_id: int):
 
 @bp.route("/evidence/<int:item_id>/download")
 @allow(*TEAM)
+@writes_on_read
 def download(item_id: int):
     row = get_or_404(EvidenceItem, item_id, "evidence.view")
     try:
@@ -216,6 +219,7 @@ def bundle(bundle_id: int):
 
 @bp.route("/bundles/<int:bundle_id>/download")
 @allow(*TEAM)
+@writes_on_read
 def download_bundle(bundle_id: int):
     row = get_or_404(Bundle, bundle_id, "bundle.view")
     try:
@@ -280,6 +284,7 @@ def shared(token: str):
 
 @bp.route("/shared/<token>/download")
 @allow(public=True)
+@writes_on_read
 def shared_download(token: str):
     link = _shared_link(token)
     row = link.bundle

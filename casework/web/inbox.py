@@ -11,6 +11,7 @@ from flask_login import current_user
 from markupsafe import Markup, escape
 from sqlalchemy import func, select
 
+from casework.database import writes_on_read
 from casework.extensions import db
 from casework.models.notifications import DELIVERIES, Notification
 from casework.policy import EVERYONE, allow
@@ -67,6 +68,7 @@ def index():
 
 @bp.route("/inbox/<int:notification_id>")
 @allow(*EVERYONE)
+@writes_on_read
 def open_item(notification_id: int):
     """Follow a notification: it is marked read, then the page it is about opens."""
     row = _own_or_404(notification_id)
