@@ -1,7 +1,7 @@
 """Logging in and out, and choosing the interface language."""
 from __future__ import annotations
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 from flask_wtf import FlaskForm
@@ -15,6 +15,28 @@ from casework.services.actor import Actor
 from casework.web.helpers import now, safe_next
 
 bp = Blueprint("auth", __name__)
+
+# No page takes a file before login: a visitor's form posts (login, language) are a few hundred bytes.
+ANONYMOUS_MAX_BODY = 1024 * 1024
+
+
+def _cap_anonymous_body() -> None:
+    """Anyone may POST to any page, and the CSRF check parses the form before the route's access check, so cap
+    what is read from a visitor who is not logged in: a larger body is a 413 unread, not spooled to disk up to
+    MAX_UPLOAD_BYTES. The public /validate sets its own limit (VALIDATE_MAX_BYTES); the API is bearer-only and
+    reads bodies after authenticating."""
+    if request.method in ("GET", "HEAD", "OPTIONS") or request.endpoint == "documents.validate" \
+            or request.path.startswith("/api/") or current_user.is_authenticated:
+        return
+    limit = min(request.max_content_length or ANONYMOUS_MAX_BODY, ANONYMOUS_MAX_BODY)
+    request.max_content_length = limit
+    if (request.content_length or 0) > limit:
+        abort(413)
+
+
+@bp.record_once
+def _cap_before_csrf(state) -> None:
+    state.app.before_request_funcs.setdefault(None, []).insert(0, _cap_anonymous_body)
 
 
 class LoginForm(FlaskForm):
