@@ -30,6 +30,7 @@ __all__ = ["CHUNK", "StorageError", "TooLarge", "BlobMissing", "BadHash", "Verif
            "Storage", "DirectoryStorage", "get_storage", "is_sha256", "sha256_stream"]
 
 CHUNK = 1 << 20
+WORK_PREFIXES = ("upload-", "capture-", "bundle-")  # what stage() and the evidence tasks create in .tmp
 _HEX64 = re.compile(r"[0-9a-f]{64}")
 
 
@@ -303,9 +304,10 @@ class DirectoryStorage:
         return Verification(sha256, True, actual, size)
 
     def temp_leftovers(self) -> list[str]:
-        """Named temporary files of uploads that never finished (O_TMPFILE ones vanish by themselves)."""
+        """Named temporary files of uploads that never finished (O_TMPFILE ones vanish by themselves), and the
+        working folders of captures and bundle exports whose process died before it could remove them."""
         try:
-            return sorted(os.path.join(self.tmp, n) for n in os.listdir(self.tmp) if n.startswith("upload-"))
+            return sorted(os.path.join(self.tmp, n) for n in os.listdir(self.tmp) if n.startswith(WORK_PREFIXES))
         except FileNotFoundError:
             return []
 

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 from dataclasses import dataclass, field
 from typing import Callable, Iterator, Optional
 
@@ -218,7 +219,11 @@ def _check_blobs(session, report, storage, rehash: bool, progress) -> None:
         if not storage.exists(sha256):
             report.add("blob", sha256, f"missing from the store ({where})")
     for name in storage.temp_leftovers():
-        report.leftovers.append(Problem("blob", name, "an unfinished upload's temporary file; safe to remove"))
+        if os.path.basename(name).startswith("upload-"):
+            report.leftovers.append(Problem("blob", name, "an unfinished upload's temporary file; safe to remove"))
+        else:
+            report.leftovers.append(Problem("blob", name, "the working folder of a capture or bundle export that "
+                                            "was interrupted; safe to remove when no task is running"))
 
     checked: dict[str, Optional[int]] = {}
 
