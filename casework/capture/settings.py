@@ -21,6 +21,9 @@ CHROMIUM_ARGS: tuple[str, ...] = (
     "--disable-sync",
     "--no-first-run",
     "--disable-dev-shm-usage",  # small /dev/shm in containers makes big pages crash the renderer
+    # WebRTC's UDP (STUN/TURN) would leave the browser directly, past the guard proxy: a captured page's script
+    # could send it to internal hosts. Only proxied WebRTC traffic, which the proxy checks like any other.
+    "--webrtc-ip-handling-policy=disable_non_proxied_udp",
 )
 
 

@@ -120,6 +120,31 @@ def test_refused_subresources_are_listed_and_not_fetched(capturer: Capturer, sit
     assert read_capture_metadata(result.path)["refused"] == [{"url": u, "reason": r} for u, r in refused.items()]
 
 
+def test_webrtc_sends_nothing_around_the_guard(capturer: Capturer, site: Site, tmp_path: Path) -> None:
+    """A captured page's script must not reach hosts by WebRTC: its UDP (STUN/TURN) would leave Chromium directly,
+    past the guard proxy that checks every address. The listener on 127.0.0.1 is only the observable stand-in
+    for an internal host (10.x, 169.254.169.254) the same script could name."""
+    import socket
+    import time
+
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as udp:
+        udp.bind(("127.0.0.1", 0))
+        udp.settimeout(0.2)
+        script = ("<script>const pc = new RTCPeerConnection({iceServers: [{urls: 'stun:127.0.0.1:%d'}]});"
+                  "pc.createDataChannel('x'); pc.createOffer().then(o => pc.setLocalDescription(o));</script>"
+                  % udp.getsockname()[1])
+        site.routes["/rtc"] = page("<!doctype html><html><body><h1>RTC</h1>" + script + "</body></html>")
+        result = capturer.capture(f"http://site.test:{site.port}/rtc", tmp_path / "rtc.warc.gz")
+        assert result.status == 200
+        received, until = [], time.monotonic() + 1.5
+        while time.monotonic() < until:
+            try:
+                received.append(udp.recvfrom(2048))
+            except socket.timeout:
+                pass
+    assert received == []
+
+
 def test_loopback_is_refused_without_the_allowance(capturer: Capturer, site: Site, tmp_path: Path) -> None:
     out = tmp_path / "refused.warc.gz"
     with pytest.raises(AddressRefused) as caught:
