@@ -73,3 +73,55 @@ def test_a_killed_export_is_requeued_and_its_working_folder_is_listed(signed_app
         for name in os.listdir(folder):
             os.unlink(os.path.join(folder, name))
         os.rmdir(folder)
+
+
+def _capture_case(ids, people):
+    from tests.case_factories import case_at, make_work
+
+    made = case_at("evidence", [make_work(ids["holder_a"])], title="Copycat shop", counsel=people["counsel"])
+    db.session.commit()
+    return made
+
+
+def test_a_capture_whose_task_gives_up_unexpectedly_reads_failed_not_pending(app, client, token_for, ids, people,
+                                                                            monkeypatch):
+    from casework.services import capture_jobs
+
+    def store_broke(url, path, settings):
+        with open(path, "wb") as fh:
+            fh.write(b"half a WARC")
+        raise OSError("No space left on device")  # not a CaptureError: the handler's own failure path is skipped
+
+    monkeypatch.setattr(capture_jobs, "_capture", store_broke)
+    case_ = _capture_case(ids, people)
+    headers = token_for("legal")
+    before_folders = _work_folders()
+    item_id = client.post(f"/api/v1/cases/{case_.id}/captures", json={"url": "https://pirate.example/x"},
+                          headers=headers).json["id"]
+    now = utcnow()
+    for minutes in (0, 5, 10):
+        task_service.run_pending_tasks(now + timedelta(minutes=minutes))
+    body = client.get(f"/api/v1/evidence/{item_id}", headers=headers).json
+    assert body["status"] == "failed" and "No space left on device" in body["error"], body
+    assert body["sha256"] is None and body["deposit_index"] is None
+    listed = client.get(f"/api/v1/cases/{case_.id}/evidence", headers=token_for("creator")).json
+    assert [i["status"] for i in listed["items"] if i["id"] == item_id] in ([], ["failed"])
+    assert _work_folders() == before_folders
+
+
+def test_a_capture_killed_on_its_last_attempt_reads_failed(app, client, token_for, ids, people):
+    case_ = _capture_case(ids, people)
+    headers = token_for("legal")
+    item_id = client.post(f"/api/v1/cases/{case_.id}/captures", json={"url": "https://pirate.example/y"},
+                          headers=headers).json["id"]
+    now = utcnow()
+    from casework.models.evidence import EvidenceItem
+
+    task = db.session.get(EvidenceItem, item_id).task
+    task.attempts = task.max_attempts - 1
+    db.session.commit()
+    assert task_service._claim(now, "dead-worker:2") is not None  # the last attempt's worker is killed
+    assert client.get(f"/api/v1/evidence/{item_id}", headers=headers).json["status"] == "pending"
+    task_service.run_pending_tasks(now + timedelta(minutes=31))
+    body = client.get(f"/api/v1/evidence/{item_id}", headers=headers).json
+    assert body["status"] == "failed" and "stopped responding" in body["error"], body
