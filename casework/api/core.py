@@ -107,12 +107,18 @@ def json_body(schema: Optional[dict] = None) -> Any:
     """The request's JSON, validated: 415 if it is not JSON, 400 if malformed, 422 if invalid."""
     if not request.is_json:
         raise ApiError(415, "send JSON with Content-Type: application/json")
-    data = request.get_json(silent=True)
+    try:
+        data = request.get_json(silent=True)
+    except RecursionError:
+        raise ApiError(400, "the request body is nested too deeply") from None
     if data is None:
         raise ApiError(400, "the request body is not valid JSON")
-    too_large = list(_oversized_integers(data))
-    if too_large:
-        details = [{"field": f or "(body)", "message": "this number is too large"} for f in too_large[:50]]
+    try:
+        unstorable = list(_unstorable_values(data))
+    except RecursionError:
+        raise ApiError(400, "the request body is nested too deeply") from None
+    if unstorable:
+        details = [{"field": f or "(body)", "message": m} for f, m in unstorable[:50]]
         raise ApiError(422, "the request is not valid: " + "; ".join(
             f"{d['field']}: {d['message']}" for d in details[:3]), details)
     if schema is not None:
@@ -126,16 +132,37 @@ def json_body(schema: Optional[dict] = None) -> Any:
     return data
 
 
-def _oversized_integers(value: Any, path: str = ""):
+def _bad_text(text: str) -> Optional[str]:
+    if "\x00" in text:
+        return "must not contain NUL characters"
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return "is not valid Unicode (a lone surrogate \\ud800-\\udfff)"
+    return None
+
+
+def _unstorable_values(value: Any, path: str = ""):
+    """(field, message) for what no database column can hold: integers past 64 bits, NUL characters and
+    lone surrogates in strings or keys (JSON allows all three; SQLite or PostgreSQL refuse them)."""
     if isinstance(value, int) and not isinstance(value, bool):
         if abs(value) > LARGEST_INTEGER:
-            yield path
+            yield path, "this number is too large"
+    elif isinstance(value, str):
+        problem = _bad_text(value)
+        if problem:
+            yield path, problem
     elif isinstance(value, dict):
         for key, item in value.items():
-            yield from _oversized_integers(item, f"{path}/{key}" if path else str(key))
+            where = f"{path}/{key}" if path else str(key)
+            problem = _bad_text(key)
+            if problem:
+                yield path or "(body)", f"a key {problem}"
+                continue
+            yield from _unstorable_values(item, where)
     elif isinstance(value, list):
         for index, item in enumerate(value):
-            yield from _oversized_integers(item, f"{path}/{index}" if path else str(index))
+            yield from _unstorable_values(item, f"{path}/{index}" if path else str(index))
 
 
 def whole_number(raw: str) -> int:

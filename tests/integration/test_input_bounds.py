@@ -90,3 +90,38 @@ def test_registering_a_work_for_an_impossible_holder_id_is_422_and_stores_nothin
                            headers=token_for("legal"), content_type="multipart/form-data")
     assert response.status_code == 422 and response.json["error"]["details"][0]["field"] == "rights_holder"
     assert db.session.scalar(select(func.count()).select_from(Work)) == before
+
+
+def _raw(client, headers, method, path, body: str):
+    return client.open(path, method=method, data=body.encode("utf-8", "surrogatepass"),
+                       headers={**headers, "Content-Type": "application/json"})
+
+
+def test_deeply_nested_json_is_400(client, token_for):
+    deep = "[" * 100_000 + "]" * 100_000
+    for body in (deep, '{"detections": ' + deep + "}"):
+        response = _raw(client, token_for("legal"), "POST", "/api/v1/detections", body)
+        assert response.status_code == 400 and "nested" in response.json["error"]["message"]
+
+
+@pytest.mark.parametrize("text,problem", [("\\u0000abc", "NUL"), ("ab\\ud800c", "surrogate")])
+def test_strings_no_database_can_store_are_422_and_nothing_is_written(client, token_for, case, text, problem):
+    from casework.models.cases import CaseNote
+    from sqlalchemy import func, select
+
+    headers = token_for("legal")
+    before = db.session.scalar(select(func.count()).select_from(CaseNote))
+    response = _raw(client, headers, "POST", f"/api/v1/cases/{case.id}/notes", '{"text": "' + text + '"}')
+    assert response.status_code == 422 and problem in response.json["error"]["details"][0]["message"]
+    assert response.json["error"]["details"][0]["field"] == "text"
+    assert db.session.scalar(select(func.count()).select_from(CaseNote)) == before
+    nested = '{"detections": [{"work_id": 1, "url": "https://a.example/", "infringer": "' + text + '"}]}'
+    response = _raw(client, headers, "POST", "/api/v1/detections", nested)
+    assert response.status_code == 422 and response.json["error"]["details"][0]["field"] == "detections/0/infringer"
+    response = _raw(client, headers, "POST", f"/api/v1/cases/{case.id}/captures", '{"url": "https://a' + text + '.example/"}')
+    assert response.status_code == 422
+
+
+def test_a_key_no_database_can_store_is_422(client, token_for, case):
+    response = _raw(client, token_for("legal"), "PATCH", f"/api/v1/cases/{case.id}", '{"\\ud800": 1}')
+    assert response.status_code == 422 and "key" in response.json["error"]["details"][0]["message"]
