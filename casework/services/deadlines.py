@@ -5,7 +5,7 @@ a hearing) with `source_type`/`source_id` naming their own record, and complete 
 """
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 from typing import Optional
 
 from sqlalchemy import select
@@ -31,6 +31,12 @@ def create(*, kind: str, due_at: datetime, actor: Actor, now: datetime, case=Non
         raise DeadlineError("a deadline needs a kind of at most 40 characters")
     if due_at is None or due_at.tzinfo is None:
         raise DeadlineError("a deadline needs a due time in UTC")
+    try:
+        in_range = 1900 <= due_at.astimezone(timezone.utc).year <= 2999
+    except OverflowError:
+        in_range = False
+    if not in_range:
+        raise DeadlineError("a deadline's due time must be between the years 1900 and 2999")
     if owner is None and case is not None:
         owner = case.owner
     deadline = Deadline(kind=kind, title=(title or kind)[:300], due_at=due_at, case=case, owner=owner, status="open",

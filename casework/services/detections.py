@@ -66,7 +66,10 @@ def parse_time(value: Any) -> datetime:
                 raise ValueError(f"{text!r} has no time zone (add Z or +08:00)")
     if parsed.tzinfo is None:
         raise ValueError("the time has no time zone")
-    return parsed.astimezone(timezone.utc)
+    try:
+        return parsed.astimezone(timezone.utc)
+    except OverflowError:
+        raise ValueError(f"{value!s:.40} is outside the calendar once converted to UTC") from None
 
 
 def _similarity(value: Any) -> Optional[float]:

@@ -125,3 +125,29 @@ def test_strings_no_database_can_store_are_422_and_nothing_is_written(client, to
 def test_a_key_no_database_can_store_is_422(client, token_for, case):
     response = _raw(client, token_for("legal"), "PATCH", f"/api/v1/cases/{case.id}", '{"\\ud800": 1}')
     assert response.status_code == 422 and "key" in response.json["error"]["details"][0]["message"]
+
+
+@pytest.mark.parametrize("when", ["0001-01-01T00:00:00+14:00", "9999-12-31T23:59:59-01:00", "9999-12-31T23:59:59Z",
+                                  "1066-10-14T09:00:00Z"])
+def test_court_dates_outside_the_calendar_are_422_and_nothing_is_written(client, token_for, case, when):
+    from casework.models.scheduling import Deadline
+    from sqlalchemy import func, select
+
+    headers = token_for("legal")
+    client.post(f"/api/v1/cases/{case.id}/litigation", json={"court": "Beijing Internet Court"}, headers=headers)
+    before = db.session.scalar(select(func.count()).select_from(Deadline))
+    hearing = client.post(f"/api/v1/cases/{case.id}/litigation/hearings", json={"at": when, "kind": "trial"},
+                          headers=headers)
+    deadline = client.post(f"/api/v1/cases/{case.id}/litigation/deadlines",
+                           json={"due_at": when, "kind": "court_defence", "title": "Defence"}, headers=headers)
+    for response, field in ((hearing, "at"), (deadline, "due_at")):
+        assert response.status_code == 422, response.json
+        assert response.json["error"]["details"][0]["field"] == field
+    assert db.session.scalar(select(func.count()).select_from(Deadline)) == before
+
+
+@pytest.mark.parametrize("when", ["0001-01-01T00:00:00+12:00", "9999-12-31T23:59:59-12:00"])
+def test_detection_times_outside_the_calendar_are_422(client, token_for, when):
+    response = client.post("/api/v1/detections", json={"detections": [
+        {"work_id": 1, "url": "https://a.example/", "detected_at": when}]}, headers=token_for("legal"))
+    assert response.status_code == 422 and response.json["error"]["details"][0]["field"] == "detections/0/detected_at"

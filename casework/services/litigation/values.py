@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import re
-from datetime import date, datetime
+from datetime import date, datetime, timezone
 from decimal import Decimal, InvalidOperation
 from typing import Any, Optional
 
@@ -76,6 +76,9 @@ def _date(value: Any, field: str) -> Optional[date]:
         raise LitigationError(f"{field}: {value!r} is not a date like 2026-01-31", field) from None
 
 
+FIRST_YEAR, LAST_YEAR = 1900, 2999
+
+
 def _aware(value: Any, field: str) -> datetime:
     if isinstance(value, str):
         try:
@@ -84,4 +87,10 @@ def _aware(value: Any, field: str) -> datetime:
             raise LitigationError(f"{field}: {value!r} is not a time like 2026-01-31T09:30:00Z", field) from None
     if not isinstance(value, datetime) or value.tzinfo is None:
         raise LitigationError(f"{field}: give a time with its UTC offset", field)
+    try:  # a court date is stored, reminded about and escalated in UTC: it must stay well inside the calendar
+        in_utc = value.astimezone(timezone.utc)
+    except OverflowError:
+        in_utc = None
+    if in_utc is None or not FIRST_YEAR <= in_utc.year <= LAST_YEAR:
+        raise LitigationError(f"{field}: give a time between the years {FIRST_YEAR} and {LAST_YEAR}", field)
     return value
