@@ -57,7 +57,13 @@ def check_url(url: str) -> str:
     url = (url or "").strip()
     if not url or len(url) > MAX_URL:
         raise WebhookError(f"give the receiver's URL (at most {MAX_URL} characters)", "url")
-    parts = urlsplit(url)
+    if any(ch.isspace() or ord(ch) < 32 or ord(ch) == 127 for ch in url):
+        raise WebhookError("the URL must not contain spaces or control characters", "url")
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018  (raises ValueError when out of range)
+    except ValueError as exc:
+        raise WebhookError(f"this is not a valid URL: {exc}", "url") from None
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise WebhookError("the URL must be http:// or https:// with a host name", "url")
     if parts.username or parts.password:
