@@ -62,11 +62,32 @@ def create_app(overrides: Optional[Mapping[str, Any]] = None) -> Flask:
     api.register(app)
     cli.register(app)
     _security_headers(app)
+    _refuse_nul_characters(app)
 
     if app.config.get("SCHEMA_CHECK") and not database.running_under_cli():
         with app.app_context():
             database.check_schema_current()
     return app
+
+
+NUL_CHECK_MAX_BODY = 1024 * 1024
+
+
+def _refuse_nul_characters(app: Flask) -> None:
+    """A NUL character in a query or a plain form is a clear 400: PostgreSQL refuses it in any text, so it
+    would otherwise surface as a 500 wherever the value is stored or searched for. (Multipart bodies are
+    left to their views, which set their size limits before anything is parsed; JSON is checked by the API.)"""
+
+    @app.before_request
+    def refuse_nul():
+        from werkzeug.exceptions import BadRequest
+
+        if any("\x00" in v for k, vs in request.args.lists() for v in [k, *vs]):
+            raise BadRequest("The address contains a NUL character, which no field may hold.")
+        if (request.mimetype == "application/x-www-form-urlencoded"
+                and request.content_length is not None and request.content_length <= NUL_CHECK_MAX_BODY):
+            if any("\x00" in v for k, vs in request.form.lists() for v in [k, *vs]):
+                raise BadRequest("The form contains a NUL character, which no field may hold.")
 
 
 def _init_login(app: Flask) -> None:

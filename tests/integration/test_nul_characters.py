@@ -1,0 +1,45 @@
+"""A NUL character in a query or a plain form is a clear 400 on every database: PostgreSQL refuses it in any
+text, so it was a 500 wherever the value was stored or searched for; nothing is stored."""
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import func, select
+
+from casework.extensions import db
+from casework.models.cases import CaseNote
+from tests.case_factories import case_at, make_work
+
+
+@pytest.fixture
+def case(ids, people):
+    made = case_at("review", [make_work(ids["holder_a"])], counsel=people["counsel"])
+    db.session.commit()
+    return made
+
+
+@pytest.mark.parametrize("url,data", [
+    ("/cases/{id}/notes", {"text": "a\x00b"}),
+    ("/cases/{id}/litigation/parties", {"name": "Copy\x00Shop", "side": "defendant"}),
+    ("/infringers/new", {"name": "x\x00y"}),
+])
+def test_a_nul_in_a_form_is_a_400_and_nothing_is_stored(login_as, case, url, data):
+    before = db.session.scalar(select(func.count()).select_from(CaseNote))
+    response = login_as("admin").post(url.format(id=case.id), data=data)
+    assert response.status_code == 400 and "NUL" in response.get_data(as_text=True)
+    assert db.session.scalar(select(func.count()).select_from(CaseNote)) == before
+
+
+@pytest.mark.parametrize("url", ["/cases?q=a%00b", "/works?q=a%00b", "/admin/audit?object_type=%00", "/documents?q=%00"])
+def test_a_nul_in_a_page_query_is_a_400(login_as, url):
+    response = login_as("admin").get(url)
+    assert response.status_code == 400 and "NUL" in response.get_data(as_text=True)
+
+
+def test_a_nul_in_an_api_query_is_a_json_400(client, token_for):
+    response = client.get("/api/v1/works?q=a%00b", headers=token_for("legal"))
+    assert response.status_code == 400 and "NUL" in response.json["error"]["message"]
+
+
+def test_ordinary_forms_still_work(login_as, case):
+    response = login_as("legal").post(f"/cases/{case.id}/notes", data={"text": "call the shop on Monday"})
+    assert response.status_code == 302
