@@ -252,7 +252,8 @@ def share_bundle(bundle_id: int):
     body = json_body(SHARE_IN)
     now = utcnow()
     try:
-        link, token = bundle_service.create_share_link(bundle, days=body.get("days", 14), label=body.get("label", ""),
+        days = body.get("days", 14)  # JSON Schema counts 90.0 as an integer; the service wants an int
+        link, token = bundle_service.create_share_link(bundle, days=int(days), label=body.get("label", ""),
                                                        actor=actor(), now=now)
     except bundle_service.BundleError as exc:
         db.session.rollback()

@@ -125,3 +125,15 @@ def test_a_capture_killed_on_its_last_attempt_reads_failed(app, client, token_fo
     task_service.run_pending_tasks(now + timedelta(minutes=31))
     body = client.get(f"/api/v1/evidence/{item_id}", headers=headers).json
     assert body["status"] == "failed" and "stopped responding" in body["error"], body
+
+
+def test_share_link_days_written_as_a_whole_float_are_accepted(signed_app, client, token_for, case):
+    legal = token_for("legal")
+    upload(client, legal, case.id, make_png(6, 6) + os.urandom(32), "shot.png", "screenshot")
+    bundle_id = client.post(f"/api/v1/cases/{case.id}/bundles", headers=legal).json["id"]
+    task_service.run_pending_tasks(utcnow())
+    response = client.post(f"/api/v1/bundles/{bundle_id}/share-links", json={"days": 90.0}, headers=legal)
+    assert response.status_code == 201, response.json  # was a 409 "a share link lasts from 1 to 90 days"
+    for days in (1.5, 91, 0):
+        response = client.post(f"/api/v1/bundles/{bundle_id}/share-links", json={"days": days}, headers=legal)
+        assert response.status_code == 422, response.json
