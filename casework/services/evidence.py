@@ -184,6 +184,9 @@ def add_upload(case: Case, *, kind: str, upload: Upload, actor: Actor, now: date
     supplied_by = (supplied_by or "").strip() or actor.label
     if len(supplied_by) > 300:
         raise EvidenceError("'supplied by' is longer than 300 characters", "supplied_by")
+    for name, value in (("title", title), ("supplied_by", supplied_by)):
+        if "\x00" in value:  # PostgreSQL refuses NUL in text: say so instead of failing at the flush
+            raise EvidenceError(f"{name.replace('_', ' ')} contains a NUL character", name)
     if supplied_at is not None and supplied_at > now:
         raise EvidenceError("the date it was supplied is in the future", "supplied_at")
     url = (url or "").strip()

@@ -84,6 +84,9 @@ def _check_fields(title: str, kind: str, created_on: Optional[date], published_o
         raise WorkError("the work cannot be published before it was created", "published_on")
     if len(description or "") > MAX_DESCRIPTION:
         raise WorkError(f"the description is longer than {MAX_DESCRIPTION} characters", "description")
+    for name, value in (("title", title), ("description", description or "")):
+        if "\x00" in value:  # PostgreSQL refuses NUL in text: say so instead of failing at the flush
+            raise WorkError(f"the {name} contains a NUL character", name)
     return title, kind
 
 

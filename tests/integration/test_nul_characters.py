@@ -43,3 +43,30 @@ def test_a_nul_in_an_api_query_is_a_json_400(client, token_for):
 def test_ordinary_forms_still_work(login_as, case):
     response = login_as("legal").post(f"/cases/{case.id}/notes", data={"text": "call the shop on Monday"})
     assert response.status_code == 302
+
+
+def test_a_nul_in_a_multipart_work_title_is_422_and_nothing_is_stored(client, token_for, ids):
+    import io
+
+    from casework.models.works import Work
+
+    before = db.session.scalar(select(func.count()).select_from(Work))
+    response = client.post("/api/v1/works", content_type="multipart/form-data", headers=token_for("legal"), data={
+        "title": "Poster\x00", "kind": "image", "rights_holder": str(ids["holder_a"]),
+        "file": (io.BytesIO(b"\x89PNG\r\n\x1a\n" + b"0" * 64), "a.png")})
+    assert response.status_code == 422 and response.json["error"]["details"][0]["field"] == "title"
+    assert db.session.scalar(select(func.count()).select_from(Work)) == before
+
+
+def test_a_nul_in_an_evidence_upload_title_is_422_and_nothing_is_stored(client, token_for, case):
+    import io
+
+    from casework.models.evidence import EvidenceItem
+    from tests.unit.capture_helpers import make_png
+
+    before = db.session.scalar(select(func.count()).select_from(EvidenceItem))
+    response = client.post(f"/api/v1/cases/{case.id}/evidence", content_type="multipart/form-data",
+                           headers=token_for("legal"), data={"kind": "screenshot", "title": "shot\x00",
+                                                             "file": (io.BytesIO(make_png(4, 4)), "s.png")})
+    assert response.status_code == 422, response.json
+    assert db.session.scalar(select(func.count()).select_from(EvidenceItem)) == before
