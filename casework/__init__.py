@@ -18,11 +18,14 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 class DatabaseIdConverter(IntegerConverter):
-    """`<int:...>` in routes: an id beyond a 64-bit integer names no row, so it is a 404, not a database error."""
+    """`<int:...>` in routes: a number past a 32-bit id column (PostgreSQL refuses to compare one with it;
+    a deposit index that large is past any ledger too) names no row, so it is a 404, not a database error."""
+
+    largest = 2**31 - 1
 
     def to_python(self, value: str) -> int:
         number = super().to_python(value)
-        if number > 2**63 - 1:
+        if number > self.largest:
             raise NotFound()  # not a ValidationError: that would turn into a misleading 405 on some paths
         return number
 

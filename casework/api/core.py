@@ -24,7 +24,8 @@ from casework.services.actor import Actor
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 MAX_PER_PAGE = 200
 MAX_PAGE = 1_000_000
-LARGEST_INTEGER = 2**63 - 1  # what the database can store or compare with; ids and amounts fit well inside
+LARGEST_INTEGER = 2**63 - 1  # what the database can store or compare with; amounts fit well inside
+LARGEST_ID = 2**31 - 1  # ids are 32-bit integer columns (PostgreSQL refuses to compare one with more)
 
 
 class ApiError(HTTPException):
@@ -142,12 +143,22 @@ def _bad_text(text: str) -> Optional[str]:
     return None
 
 
+ID_FIELDS = ("owner", "counsel", "id")
+
+
+def _names_an_id(path: str) -> bool:
+    name = path.rsplit("/", 1)[-1]
+    return name in ID_FIELDS or name.endswith("_id")
+
+
 def _unstorable_values(value: Any, path: str = ""):
     """(field, message) for what no database column can hold: integers past 64 bits, NUL characters and
     lone surrogates in strings or keys (JSON allows all three; SQLite or PostgreSQL refuse them)."""
-    if isinstance(value, int) and not isinstance(value, bool):
-        if abs(value) > LARGEST_INTEGER:
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        if abs(value) > LARGEST_INTEGER:  # a float too: JSON Schema counts 1e308 as an integer
             yield path, "this number is too large"
+        elif isinstance(value, int) and abs(value) > LARGEST_ID and _names_an_id(path):
+            yield path, "there is no such id"
     elif isinstance(value, str):
         problem = _bad_text(value)
         if problem:
@@ -165,9 +176,10 @@ def _unstorable_values(value: Any, path: str = ""):
             yield from _unstorable_values(item, f"{path}/{index}" if path else str(index))
 
 
-def whole_number(raw: str) -> int:
-    """A query or form value as an id or count the database can hold; ValueError otherwise (e.g. "²", 2**64)."""
-    if not (raw.isascii() and raw.isdigit()) or int(raw) > LARGEST_INTEGER:
+def whole_number(raw: str, largest: int = LARGEST_ID) -> int:
+    """A query or form value as an id (or, with `largest`, a count) the database can hold; ValueError
+    otherwise (e.g. "²", 2**31)."""
+    if not (raw.isascii() and raw.isdigit()) or int(raw) > largest:
         raise ValueError(f"{raw!r} is not a whole number the database can hold")
     return int(raw)
 

@@ -10,7 +10,7 @@ from typing import Callable, TypeVar
 from flask import Response, request
 from sqlalchemy.exc import OperationalError
 
-from casework.api.core import ApiError, endpoint, whole_number
+from casework.api.core import LARGEST_INTEGER, ApiError, endpoint, whole_number
 from casework.extensions import db
 from casework.models import utcnow
 from casework.services import ledger
@@ -83,7 +83,7 @@ def _int_arg(name: str, default=None) -> int:
             raise ApiError(400, f"give ?{name}= (a tree size)")
         return default
     try:
-        return whole_number(raw)
+        return whole_number(raw, LARGEST_INTEGER)
     except ValueError:
         raise ApiError(400, f"{name} must be a whole number") from None
 

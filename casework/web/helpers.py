@@ -28,7 +28,7 @@ def safe_next(target: str | None, default: str) -> str:
     return target
 
 
-LARGEST_ID = 2**63 - 1
+LARGEST_ID = 2**31 - 1  # ids are 32-bit integer columns
 
 
 def row_id(value: str) -> int:

@@ -46,7 +46,7 @@ def _filter() -> tuple[service.ReportFilter, list[str]]:
         raw = request.args.get(name, "").strip()
         if not raw:
             return None
-        if not (raw.isascii() and raw.isdigit() and int(raw) <= 2**63 - 1) or db.session.get(model, int(raw)) is None:
+        if not (raw.isascii() and raw.isdigit() and int(raw) <= 2**31 - 1) or db.session.get(model, int(raw)) is None:
             errors.append(_("There is no such %(what)s.", what=_("platform") if model is Platform else _("infringer")))
             return None
         return int(raw)

@@ -82,7 +82,7 @@ def index():
         stmt = stmt.where(Work.title.ilike(f"%{f['q']}%"))
     if f["kind"] in WORK_KINDS:
         stmt = stmt.where(Work.kind == f["kind"])
-    if f["holder"].isascii() and f["holder"].isdigit() and int(f["holder"]) <= 2**63 - 1:
+    if f["holder"].isascii() and f["holder"].isdigit() and int(f["holder"]) <= 2**31 - 1:
         stmt = stmt.where(Work.rights_holder_id == int(f["holder"]))
     total = db.session.scalar(select(func.count()).select_from(stmt.subquery()))
     rows = db.session.scalars(stmt.options(selectinload(Work.files), selectinload(Work.rights_holder))

@@ -14,6 +14,7 @@ from tests.case_factories import NOW, case_at, make_work, system
 from tests.integration.test_documents_lifecycle import _signed, letter_case
 
 HUGE = "9" * 20
+PAST_INT4 = str(2**31)
 ODD_DIGITS = "\u00b2\u0663"  # str.isdigit() says yes, int() says no
 
 
@@ -24,7 +25,7 @@ def case(ids, people):
     return made
 
 
-@pytest.mark.parametrize("value", [HUGE, ODD_DIGITS])
+@pytest.mark.parametrize("value", [HUGE, ODD_DIGITS, PAST_INT4])
 def test_adding_a_work_with_an_impossible_id_is_a_form_error(login_as, case, value):
     response = login_as("legal").post(f"/cases/{case.id}/works", data={"work_id": value})
     assert response.status_code in (200, 400, 422)
@@ -39,7 +40,7 @@ def test_new_case_with_an_impossible_work_or_infringer_id_is_a_form_error(login_
         assert page.post("/cases/new", data=data).status_code in (200, 400, 422)
 
 
-@pytest.mark.parametrize("value", [HUGE, ODD_DIGITS])
+@pytest.mark.parametrize("value", [HUGE, ODD_DIGITS, PAST_INT4])
 def test_bulk_documents_with_an_impossible_case_id_say_so_and_queue_nothing(login_as, value):
     before = db.session.scalar(select(func.count()).select_from(Task))
     response = login_as("legal").post("/documents/bulk", data={"case": [value], "kind": "cease_desist", "lang": "zh"},
@@ -67,6 +68,7 @@ def test_activating_an_impossible_template_version_is_not_a_500(login_as, value)
 
 @pytest.mark.parametrize("url", [f"/reports?platform={HUGE}", f"/reports?infringer={ODD_DIGITS}",
                                  f"/admin/audit?days={HUGE}", f"/admin/audit?days={ODD_DIGITS}",
-                                 f"/works?holder={HUGE}", f"/works?holder={ODD_DIGITS}"])
+                                 f"/works?holder={HUGE}", f"/works?holder={ODD_DIGITS}", f"/works?holder={PAST_INT4}",
+                                 f"/reports?platform={PAST_INT4}", f"/cases?owner={PAST_INT4}"])
 def test_impossible_numbers_in_page_filters(login_as, url):
     assert login_as("admin").get(url).status_code in (200, 400)

@@ -9,6 +9,7 @@ from casework.extensions import db
 from tests.case_factories import case_at, make_work
 
 HUGE = 2**63  # one past the largest 64-bit integer: SQLite cannot even bind it
+PAST_INT4 = 2**31  # one past the largest id column value: PostgreSQL refuses to compare an id with it
 
 
 @pytest.fixture
@@ -151,3 +152,30 @@ def test_detection_times_outside_the_calendar_are_422(client, token_for, when):
     response = client.post("/api/v1/detections", json={"detections": [
         {"work_id": 1, "url": "https://a.example/", "detected_at": when}]}, headers=token_for("legal"))
     assert response.status_code == 422 and response.json["error"]["details"][0]["field"] == "detections/0/detected_at"
+
+
+@pytest.mark.parametrize("path", [f"/api/v1/bundles/{PAST_INT4}", f"/api/v1/cases/{PAST_INT4}",
+                                  f"/api/v1/evidence/{PAST_INT4}/custody"])
+def test_ids_past_the_id_columns_in_paths_are_404(client, token_for, path):
+    response = client.get(path, headers=token_for("legal"))
+    assert response.status_code == 404 and response.is_json
+
+
+def test_a_deposit_index_past_any_ledger_is_404(client):
+    assert client.get(f"/api/v1/deposits/{PAST_INT4}").status_code == 404
+    assert client.get(f"/api/v1/deposits/{HUGE}").status_code == 404
+
+
+@pytest.mark.parametrize("value", [PAST_INT4, 1e308])
+def test_ids_past_the_id_columns_in_bodies_are_422(client, token_for, case, value):
+    headers = token_for("legal")
+    response = client.patch(f"/api/v1/cases/{case.id}", json={"owner": value}, headers=headers)
+    assert response.status_code == 422 and response.json["error"]["details"][0]["field"] == "owner"
+    response = client.post("/api/v1/detections", json={"detections": [{"work_id": value, "url": "https://a.example/"}]},
+                           headers=headers)
+    assert response.status_code == 422
+
+
+def test_ids_past_the_id_columns_in_queries_are_400(client, token_for):
+    response = client.get(f"/api/v1/cases?owner={PAST_INT4}", headers=token_for("legal"))
+    assert response.status_code == 400
