@@ -157,7 +157,7 @@ def _unstorable_values(value: Any, path: str = ""):
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         if abs(value) > LARGEST_INTEGER:  # a float too: JSON Schema counts 1e308 as an integer
             yield path, "this number is too large"
-        elif isinstance(value, int) and abs(value) > LARGEST_ID and _names_an_id(path):
+        elif abs(value) > LARGEST_ID and _names_an_id(path):
             yield path, "there is no such id"
     elif isinstance(value, str):
         problem = _bad_text(value)

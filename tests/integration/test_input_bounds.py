@@ -166,7 +166,7 @@ def test_a_deposit_index_past_any_ledger_is_404(client):
     assert client.get(f"/api/v1/deposits/{HUGE}").status_code == 404
 
 
-@pytest.mark.parametrize("value", [PAST_INT4, 1e308])
+@pytest.mark.parametrize("value", [PAST_INT4, 3e9, 1e308])
 def test_ids_past_the_id_columns_in_bodies_are_422(client, token_for, case, value):
     headers = token_for("legal")
     response = client.patch(f"/api/v1/cases/{case.id}", json={"owner": value}, headers=headers)
