@@ -219,7 +219,8 @@ def _deadline_soon(event: DomainEvent, case: Optional[Case]):
     people = [u for u in (deadline.owner, case.counsel if case else None) if u is not None]
 
     def write():
-        title = _("Due %(due)s UTC: %(title)s", due=f"{deadline.due_at:%Y-%m-%d %H:%M}", title=deadline.title)
+        due = deadline.due_at.strftime("%Y-%m-%d %H:%M")
+        title = _("Due %(due)s UTC: %(title)s", due=due, title=deadline.title)
         where = _(" in case #%(id)s “%(title)s”", id=case.id, title=case.title) if case else ""
         return title, _("The deadline “%(title)s”%(where)s is near.", title=deadline.title, where=where)
 
@@ -239,7 +240,8 @@ def _overdue(event: DomainEvent, case: Optional[Case]):
                                          .order_by(User.id)))
 
     def write():
-        title = _("Overdue: %(title)s (due %(due)s UTC)", title=deadline.title, due=f"{deadline.due_at:%Y-%m-%d %H:%M}")
+        due = deadline.due_at.strftime("%Y-%m-%d %H:%M")
+        title = _("Overdue: %(title)s (due %(due)s UTC)", title=deadline.title, due=due)
         where = _(" in case #%(id)s “%(title)s”", id=case.id, title=case.title) if case else ""
         return title, _("The deadline “%(title)s”%(where)s has passed and is not done.", title=deadline.title,
                         where=where)

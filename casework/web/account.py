@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy import select
@@ -19,18 +20,19 @@ bp = Blueprint("account", __name__, url_prefix="/account")
 
 
 class PasswordForm(FlaskForm):
-    current = PasswordField("Current password", validators=[DataRequired()])
-    new = PasswordField("New password", validators=[DataRequired(), Length(min=accounts.MIN_PASSWORD_LENGTH, max=500)])
-    confirm = PasswordField("Repeat the new password", validators=[DataRequired(), EqualTo("new")])
+    current = PasswordField(_l("Current password"), validators=[DataRequired()])
+    new = PasswordField(_l("New password"),
+                        validators=[DataRequired(), Length(min=accounts.MIN_PASSWORD_LENGTH, max=500)])
+    confirm = PasswordField(_l("Repeat the new password"), validators=[DataRequired(), EqualTo("new")])
 
 
 class LanguageForm(FlaskForm):
-    language = SelectField("Language", choices=[("en", "English"), ("zh", "简体中文")])
+    language = SelectField(_l("Language"), choices=[("en", "English"), ("zh", "简体中文")])
 
 
 class TokenForm(FlaskForm):
-    name = StringField("Name", validators=[DataRequired(), Length(max=100)])
-    scopes = SelectMultipleField("Scopes", choices=[(s, s) for s in accounts.SCOPES], default=["read"])
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=100)])
+    scopes = SelectMultipleField(_l("Scopes"), choices=[(s, s) for s in accounts.SCOPES], default=["read"])
 
 
 class EmptyForm(FlaskForm):

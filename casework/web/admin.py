@@ -5,6 +5,7 @@ from datetime import datetime, timedelta, timezone
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from sqlalchemy import func, or_, select
 from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField, TextAreaField
@@ -26,23 +27,23 @@ def _holder_choices():
 
 
 class UserForm(FlaskForm):
-    email = EmailField("E-mail", validators=[DataRequired(), EmailAddress(), Length(max=254)])
-    name = StringField("Name", validators=[DataRequired(), Length(max=200)])
-    role = SelectField("Role", choices=[(r, r) for r in ROLES])
-    rights_holder = SelectField("Rights holder (creators only)", coerce=int, default=0)
-    organisation = StringField("Organisation (outside counsel's firm)", validators=[Length(max=200)])
-    language = SelectField("Language", choices=[("en", "English"), ("zh", "简体中文")])
-    password = PasswordField("Password", validators=[Optional(), Length(min=accounts.MIN_PASSWORD_LENGTH, max=500)])
-    active = BooleanField("Active", default=True)
+    email = EmailField(_l("E-mail"), validators=[DataRequired(), EmailAddress(), Length(max=254)])
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
+    role = SelectField(_l("Role"), choices=[(r, r) for r in ROLES])
+    rights_holder = SelectField(_l("Rights holder (creators only)"), coerce=int, default=0)
+    organisation = StringField(_l("Organisation (outside counsel's firm)"), validators=[Length(max=200)])
+    language = SelectField(_l("Language"), choices=[("en", "English"), ("zh", "简体中文")])
+    password = PasswordField(_l("Password"), validators=[Optional(), Length(min=accounts.MIN_PASSWORD_LENGTH, max=500)])
+    active = BooleanField(_l("Active"), default=True)
 
 
 class HolderForm(FlaskForm):
-    name = StringField("Name", validators=[DataRequired(), Length(max=200)])
-    kind = SelectField("Kind", choices=[("person", "Person"), ("company", "Company")])
-    email = EmailField("E-mail", validators=[Optional(), EmailAddress(), Length(max=254)])
-    phone = StringField("Phone", validators=[Length(max=50)])
-    address = TextAreaField("Address", validators=[Length(max=2000)])
-    registration_number = StringField("Registration number", validators=[Length(max=100)])
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
+    kind = SelectField(_l("Kind"), choices=[("person", _l("Person")), ("company", _l("Company"))])
+    email = EmailField(_l("E-mail"), validators=[Optional(), EmailAddress(), Length(max=254)])
+    phone = StringField(_l("Phone"), validators=[Length(max=50)])
+    address = TextAreaField(_l("Address"), validators=[Length(max=2000)])
+    registration_number = StringField(_l("Registration number"), validators=[Length(max=100)])
 
 
 @bp.route("/users")

@@ -144,7 +144,7 @@ def upload(case_id: int):
                 db.session.rollback()
                 form.file.errors = list(form.file.errors) + [
                     _("The file is larger than the limit of %(limit)s bytes; nothing was stored.",
-                      limit=f"{exc.limit:,}")]
+                      limit=format(exc.limit, ","))]
             except (evidence_service.EvidenceError, StorageError) as exc:
                 db.session.rollback()
                 name = getattr(exc, "field", None) or "file"

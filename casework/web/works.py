@@ -64,7 +64,7 @@ def _store_error(form_field, exc: Exception) -> None:
     db.session.rollback()
     if isinstance(exc, TooLarge):
         message = _("A file is larger than the limit of %(limit)s bytes; nothing was stored.",
-                    limit=f"{exc.limit:,}")
+                    limit=format(exc.limit, ","))
     elif isinstance(exc, work_service.WorkError):
         message = str(exc)
     else:

@@ -179,7 +179,7 @@ def _limit_public_upload():
         request.max_content_length = request_limit(current_app.config)
         if (request.content_length or 0) > request.max_content_length:
             abort(413, description=_("The file is larger than the limit of %(limit)s bytes.",
-                                     limit=f"{max_bytes(current_app.config):,}"))
+                                     limit=format(max_bytes(current_app.config), ",")))
 
 
 @bp.record_once
