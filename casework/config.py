@@ -75,6 +75,7 @@ def load(instance_path: str) -> dict:
         # Storage and uploads
         "BLOB_DIR": os.environ.get("BLOB_DIR", str(instance / "blobs")),
         "MAX_UPLOAD_BYTES": _int("MAX_UPLOAD_BYTES", 2 * 1024**3),
+        "MAX_JSON_BYTES": _int("MAX_JSON_BYTES", 8 * 1024**2),  # a JSON API body, read whole into memory
         "MAX_CONTENT_LENGTH": _int("MAX_UPLOAD_BYTES", 2 * 1024**3) + 1024 * 1024,
         # Ledger
         "LEDGER_ORIGIN": os.environ.get("LEDGER_ORIGIN", "yidun.example/ledger"),

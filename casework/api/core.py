@@ -10,10 +10,10 @@ from functools import wraps
 from typing import Any, Callable, Optional
 
 import jsonschema
-from flask import Blueprint, abort, g, request
+from flask import Blueprint, abort, current_app, g, request
 from flask_login import AnonymousUserMixin, current_user
 from sqlalchemy import func, select
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from casework.extensions import db
 from casework.models import utcnow
@@ -105,9 +105,25 @@ def endpoint(rule: str, *, methods=("GET",), roles: tuple[str, ...] = (), public
 
 
 def json_body(schema: Optional[dict] = None) -> Any:
-    """The request's JSON, validated: 415 if it is not JSON, 400 if malformed, 422 if invalid."""
+    """The request's JSON, validated: 415 if it is not JSON, 413 if too large, 400 if malformed, 422 if invalid.
+
+    JSON is read whole into memory, so its size is capped (MAX_JSON_BYTES, far above a batch of
+    1,000 detections) well below the upload limit that multipart bodies stream under.
+    """
     if not request.is_json:
         raise ApiError(415, "send JSON with Content-Type: application/json")
+    limit = current_app.config.get("MAX_JSON_BYTES", 8 * 1024 * 1024)
+    if request.content_length is not None and request.content_length > limit:
+        raise ApiError(413, f"the JSON body is larger than {limit} bytes")
+    # A chunked body has no Content-Length: Werkzeug then stops reading at max_content_length
+    # (silently), so read one byte past the limit to tell a body that is too large.
+    request.max_content_length = limit + 1
+    try:
+        too_large = len(request.get_data(cache=True)) > limit
+    except RequestEntityTooLarge:
+        too_large = True
+    if too_large:
+        raise ApiError(413, f"the JSON body is larger than {limit} bytes")
     try:
         data = request.get_json(silent=True)
     except RecursionError:

@@ -1,6 +1,8 @@
 """POST/GET /api/v1/detections, confirm and dismiss: all or nothing, duplicates, licences, access."""
 from __future__ import annotations
 
+import io
+
 import pytest
 from sqlalchemy import func, select
 
@@ -195,3 +197,17 @@ def test_infringers_and_platforms_lists(client, legal, works):
     assert items[0]["name"] == "Repeat Co" and items[0]["domains"] == ["repeat.example"]
     assert client.get("/api/v1/platforms", headers=legal).status_code == 200
     assert db.session.scalar(select(func.count(Infringer.id))) == 1
+
+
+def test_a_json_body_past_the_limit_is_refused_unread(app, client, legal):
+    """JSON is read whole into memory: past MAX_JSON_BYTES it is a 413, without a Content-Length too."""
+    limit = app.config["MAX_JSON_BYTES"]
+    body = b'{"detections": "' + b"x" * limit + b'"}'
+    resp = client.post("/api/v1/detections", data=body, headers={**legal, "Content-Type": "application/json"})
+    assert resp.status_code == 413 and resp.json["error"]["code"] == "too_large"
+
+    # Sent chunked: no Content-Length for the first check to read; the stream itself is bounded.
+    resp = client.post("/api/v1/detections", input_stream=io.BytesIO(body), environ_overrides={
+        "wsgi.input_terminated": True, "HTTP_TRANSFER_ENCODING": "chunked"}, headers={**legal, "Content-Type": "application/json"})
+    assert resp.status_code == 413
+    assert _count() == 0
