@@ -90,7 +90,14 @@ def _task_actor(task) -> Actor:
     return Actor.for_user(user) if user is not None else Actor.job(task.kind)
 
 
-@task_handler(CAPTURE_TASK)
+def _capture_given_up(task, reason: str, now: datetime) -> None:
+    """The task gave up (last attempt failed, or its worker died): the item says so, with the reason."""
+    item = db.session.get(EvidenceItem, int((task.params or {}).get("item_id", 0)))
+    if item is not None and item.status == "pending":
+        evidence_service.fail_capture(item, reason, actor=Actor.job(task.kind), now=now)
+
+
+@task_handler(CAPTURE_TASK, on_give_up=_capture_given_up)
 def run_capture(task, *, now: datetime, progress) -> dict:
     item = db.session.get(EvidenceItem, int((task.params or {}).get("item_id", 0)))
     if item is None:

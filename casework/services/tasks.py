@@ -51,12 +51,20 @@ class RetryLater(Exception):
     """A handler raises this for a temporary failure (a site did not answer): retried, the message recorded."""
 
 
-def task_handler(kind: str):
+# kind -> fn(task, reason, now): told when a task of that kind gives up for good, whatever the cause
+# (the handler's last attempt failed, or its worker died and the stale-task requeue used the last one),
+# so the record the task works on can say "failed" instead of waiting forever.
+_GIVE_UP: dict[str, Callable[[Task, str, datetime], None]] = {}
+
+
+def task_handler(kind: str, *, on_give_up: Optional[Callable[[Task, str, datetime], None]] = None):
     def decorate(fn: Handler) -> Handler:
         existing = _HANDLERS.get(kind)
         if existing is not None and existing is not fn and existing.__qualname__ != fn.__qualname__:
             raise ValueError(f"a handler for task kind {kind!r} is already registered")
         _HANDLERS[kind] = fn
+        if on_give_up is not None:
+            _GIVE_UP[kind] = on_give_up
         return fn
 
     return decorate
@@ -141,10 +149,23 @@ def _fail_attempt(task: Task, reason: str, now: datetime) -> None:
     if task.attempts >= task.max_attempts:
         task.status, task.finished_at = "failed", now
         task.message = f"failed after {task.attempts} attempt(s)"
+        _tell_give_up(task, reason, now)
     else:
         task.status = "queued"
         task.available_at = now + timedelta(seconds=BACKOFF_SECONDS * 2 ** max(0, task.attempts - 1))
         task.message = f"attempt {task.attempts} failed; retrying"
+
+
+def _tell_give_up(task: Task, reason: str, now: datetime) -> None:
+    hook = _GIVE_UP.get(task.kind)
+    if hook is None:
+        return
+    try:
+        with db.session.begin_nested():
+            hook(task, reason, now)
+    except Exception:  # the task's own failure must be recorded even if its record cannot be updated
+        log.error("task %s (%s): marking its record failed did not work:\n%s", task.id, task.kind,
+                  traceback.format_exc())
 
 
 # --- running ----------------------------------------------------------------------------------

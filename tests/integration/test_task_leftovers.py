@@ -109,7 +109,7 @@ def test_a_capture_whose_task_gives_up_unexpectedly_reads_failed_not_pending(app
     assert _work_folders() == before_folders
 
 
-def test_a_capture_killed_on_its_last_attempt_reads_failed(app, client, token_for, ids, people):
+def test_a_capture_killed_on_its_last_attempt_reads_failed(app, client, token_for, ids, people, login_as):
     case_ = _capture_case(ids, people)
     headers = token_for("legal")
     item_id = client.post(f"/api/v1/cases/{case_.id}/captures", json={"url": "https://pirate.example/y"},
@@ -125,6 +125,11 @@ def test_a_capture_killed_on_its_last_attempt_reads_failed(app, client, token_fo
     task_service.run_pending_tasks(now + timedelta(minutes=31))
     body = client.get(f"/api/v1/evidence/{item_id}", headers=headers).json
     assert body["status"] == "failed" and "stopped responding" in body["error"], body
+    db.session.expire_all()
+    item = db.session.get(EvidenceItem, item_id)  # the row itself: the task system told the capture it gave up
+    assert item.status == "failed" and "stopped responding" in item.error
+    page = login_as("legal").get(f"/evidence/{item_id}").get_data(as_text=True)
+    assert ">failed<" in page and ">pending<" not in page
 
 
 def test_share_link_days_written_as_a_whole_float_are_accepted(signed_app, client, token_for, case):
