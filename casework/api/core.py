@@ -6,6 +6,7 @@ metadata the OpenAPI document is generated from, so the document cannot drift fr
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from contextlib import contextmanager
 from functools import wraps
 from typing import Any, Callable, Optional
 
@@ -17,6 +18,7 @@ from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from casework.extensions import db
 from casework.models import utcnow
+from casework.storage import StorageError, TooLarge
 from casework.policy import allow
 from casework.services import accounts
 from casework.services.actor import Actor
@@ -104,6 +106,27 @@ def endpoint(rule: str, *, methods=("GET",), roles: tuple[str, ...] = (), public
     return decorate
 
 
+def refuse_if_invalid(problems: list[dict]) -> None:
+    """422 naming the first problems in its message and all of them in `details`; nothing if there are none."""
+    if problems:
+        raise ApiError(422, "the request is not valid: " + "; ".join(
+            f"{p['field']}: {p['message']}" for p in problems[:3]), problems)
+
+
+@contextmanager
+def storage_refusals():
+    """An upload's refusals by the blob store as API errors (413 past the size limit), the transaction
+    rolled back so nothing of the request is kept."""
+    try:
+        yield
+    except TooLarge as exc:
+        db.session.rollback()
+        raise ApiError(413, str(exc)) from None
+    except StorageError as exc:
+        db.session.rollback()
+        raise ApiError(500, str(exc)) from None
+
+
 def json_body(schema: Optional[dict] = None) -> Any:
     """The request's JSON, validated: 415 if it is not JSON, 413 if too large, 400 if malformed, 422 if invalid.
 
@@ -135,17 +158,13 @@ def json_body(schema: Optional[dict] = None) -> Any:
     except RecursionError:
         raise ApiError(400, "the request body is nested too deeply") from None
     if unstorable:
-        details = [{"field": f or "(body)", "message": m} for f, m in unstorable[:50]]
-        raise ApiError(422, "the request is not valid: " + "; ".join(
-            f"{d['field']}: {d['message']}" for d in details[:3]), details)
+        refuse_if_invalid([{"field": f or "(body)", "message": m} for f, m in unstorable[:50]])
     if schema is not None:
         validator = jsonschema.Draft202012Validator(schema, format_checker=jsonschema.FormatChecker())
         errors = sorted(validator.iter_errors(data), key=lambda e: list(e.absolute_path))
         if errors:
-            details = [{"field": "/".join(str(p) for p in e.absolute_path) or "(body)", "message": e.message}
-                       for e in errors[:50]]
-            raise ApiError(422, "the request is not valid: " + "; ".join(
-                f"{d['field']}: {d['message']}" for d in details[:3]), details)
+            refuse_if_invalid([{"field": "/".join(str(p) for p in e.absolute_path) or "(body)", "message": e.message}
+                               for e in errors[:50]])
     return data
 
 

@@ -11,7 +11,8 @@ from flask import request, send_file
 from flask_login import current_user
 from sqlalchemy import select
 
-from casework.api.core import PAGE_QUERY, ApiError, actor, endpoint, json_body, page_schema, paginate
+from casework.api.core import (PAGE_QUERY, ApiError, actor, endpoint, json_body, page_schema, paginate,
+                               refuse_if_invalid, storage_refusals)
 from casework.case_sections import json_section
 from casework.database import writes_on_read
 from casework.extensions import db
@@ -23,7 +24,7 @@ from casework.services import bundles as bundle_service
 from casework.services import capture_jobs  # noqa: F401  (registers the task handlers)
 from casework.services import evidence as evidence_service
 from casework.services.works import Upload
-from casework.storage import StorageError, TooLarge
+from casework.storage import StorageError
 
 TEAM = ("admin", "legal", "counsel")
 ITEM = {"type": "object", "properties": {
@@ -138,27 +139,20 @@ def upload_evidence(case_id: int):
     files = [f for f in request.files.getlist("file") if f is not None and f.filename]
     if len(files) != 1:
         problems.append({"field": "file", "message": "send exactly one file in a part named 'file'"})
-    if problems:
-        raise ApiError(422, "the request is not valid: " + "; ".join(f"{p['field']}: {p['message']}"
-                                                                      for p in problems[:3]), problems)
+    refuse_if_invalid(problems)
     f = files[0]
     try:
-        item = evidence_service.add_upload(
-            case, kind=kind, upload=Upload(name=f.filename or "", stream=f.stream, media_type=f.mimetype or ""),
-            title=request.form.get("title", ""), supplied_by=request.form.get("supplied_by", ""),
-            supplied_at=supplied_at, url=request.form.get("url", ""), actor=actor(), now=utcnow())
+        with storage_refusals():
+            item = evidence_service.add_upload(
+                case, kind=kind, upload=Upload(name=f.filename or "", stream=f.stream, media_type=f.mimetype or ""),
+                title=request.form.get("title", ""), supplied_by=request.form.get("supplied_by", ""),
+                supplied_at=supplied_at, url=request.form.get("url", ""), actor=actor(), now=utcnow())
     except evidence_service.UnsupportedType as exc:
         db.session.rollback()
         raise ApiError(415, str(exc)) from None
     except evidence_service.EvidenceError as exc:
         db.session.rollback()
         raise ApiError(422, str(exc), [{"field": exc.field or "(body)", "message": str(exc)}]) from None
-    except TooLarge as exc:
-        db.session.rollback()
-        raise ApiError(413, str(exc)) from None
-    except StorageError as exc:
-        db.session.rollback()
-        raise ApiError(500, str(exc)) from None
     db.session.commit()
     return evidence_service.item_json(item), 201
 

@@ -7,13 +7,14 @@ from flask import request, send_file
 from flask_login import current_user
 from sqlalchemy import select
 
-from casework.api.core import PAGE_QUERY, ApiError, actor, endpoint, page_schema, paginate, whole_number
+from casework.api.core import (PAGE_QUERY, ApiError, actor, endpoint, page_schema, paginate, refuse_if_invalid,
+                               storage_refusals, whole_number)
 from casework.extensions import db
 from casework.models import RightsHolder, utcnow
 from casework.models.works import WORK_KINDS, Work, WorkFile
 from casework.policy import EVERYONE, can, get_or_404, visible
 from casework.services import works as work_service
-from casework.storage import StorageError, TooLarge
+from casework.storage import StorageError
 
 FILE = {"type": "object", "properties": {
     "id": {"type": "integer"}, "name": {"type": "string"}, "sha256": {"type": "string"},
@@ -89,23 +90,16 @@ def register_work():
         problems.append({"field": "kind", "message": f"kind must be one of {', '.join(WORK_KINDS)}"})
     if not (request.form.get("title") or "").strip():
         problems.append({"field": "title", "message": "a work needs a title"})
-    if problems:
-        raise ApiError(422, "the request is not valid: " + "; ".join(f"{p['field']}: {p['message']}"
-                                                                      for p in problems[:3]), problems)
+    refuse_if_invalid(problems)
     try:
-        work = work_service.register_work(
-            title=request.form.get("title", ""), kind=kind, rights_holder=holder, files=uploads,
-            created_on=created_on, published_on=published_on, description=request.form.get("description", ""),
-            actor=actor(), now=utcnow())
+        with storage_refusals():
+            work = work_service.register_work(
+                title=request.form.get("title", ""), kind=kind, rights_holder=holder, files=uploads,
+                created_on=created_on, published_on=published_on, description=request.form.get("description", ""),
+                actor=actor(), now=utcnow())
     except work_service.WorkError as exc:
         db.session.rollback()
         raise ApiError(422, str(exc), [{"field": exc.field or "(body)", "message": str(exc)}]) from None
-    except TooLarge as exc:
-        db.session.rollback()
-        raise ApiError(413, str(exc)) from None
-    except StorageError as exc:
-        db.session.rollback()
-        raise ApiError(500, str(exc)) from None
     db.session.commit()
     return work_service.work_json(work), 201
 
