@@ -284,20 +284,10 @@ def download_name(item: EvidenceItem) -> str:
 
 # --- JSON ----------------------------------------------------------------------------------------
 
-def item_status(item: EvidenceItem) -> tuple[str, str]:
-    """(status, error): a pending capture whose task gave up (its worker died on the last attempt, or an
-    unexpected error rolled the item's own failure back) is failed, with the task's reason."""
-    task = item.task if item.status == "pending" and item.task_id else None
-    if task is not None and task.status == "failed":
-        return "failed", item.error or task.error or "the capture failed"
-    return item.status, item.error or ""
-
-
 def item_json(item: EvidenceItem) -> dict:
     """An item as `GET /api/v1/evidence/<id>` returns it (API.md "Evidence and bundles")."""
-    status, error = item_status(item)
-    return {"id": item.id, "case_id": item.case_id, "kind": item.kind, "status": status,
-            "error": error or None, "url": item.url, "title": item.title, "sha256": item.sha256,
+    return {"id": item.id, "case_id": item.case_id, "kind": item.kind, "status": item.status,
+            "error": item.error or None, "url": item.url, "title": item.title, "sha256": item.sha256,
             "size": item.size, "media_type": item.media_type, "file_name": item.original_filename or None,
             "deposit_index": item.deposit_index, "exhibit_no": item.exhibit_no,
             "captured_at": rfc3339(item.captured_at), "supplied_by": item.supplied_by,
@@ -307,7 +297,7 @@ def item_json(item: EvidenceItem) -> dict:
 
 def item_summary_json(item: EvidenceItem) -> dict:
     """What a creator sees of an item: that it exists, when, and its (public) deposit."""
-    return {"id": item.id, "kind": item.kind, "status": item_status(item)[0], "exhibit_no": item.exhibit_no,
+    return {"id": item.id, "kind": item.kind, "status": item.status, "exhibit_no": item.exhibit_no,
             "captured_at": rfc3339(item.captured_at), "supplied_at": rfc3339(item.supplied_at),
             "sha256": item.sha256, "deposit_index": item.deposit_index}
 
